@@ -1,0 +1,4 @@
+export * from './bleu.js';
+export * from './chrf.js';
+export * from './ter.js';
+export * from './tokenizers.js';
