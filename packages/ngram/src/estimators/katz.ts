@@ -1,0 +1,112 @@
+import type { NgramCounts } from '../counts.js';
+import type { Estimator } from './estimator.js';
+import { SimpleGoodTuring } from './good-turing.js';
+
+/**
+ * Katz backoff (Katz 1987) with simple Good-Turing discounts (Gale & Sampson 1995):
+ *
+ *   P(w | h) = d_r · c(h w) / c(h •)           if r = c(h w) > 0,
+ *   P(w | h) = α(h) · P(w | h′)                otherwise,
+ *   α(h) = (1 − Σ_{w seen after h} P(w | h)) / (1 − Σ_{w seen after h} P(w | h′)),
+ *
+ * with d_r = p_r N / r from simple Good-Turing on the count-of-counts of each order. At the
+ * unigram level the Good-Turing mass is shared equally by the vocabulary words never seen
+ * (including the unknown word), or, when every word was seen, the discounted unigrams are
+ * renormalized.
+ */
+export class KatzEstimator implements Estimator {
+  readonly name = 'katz';
+  readonly normalized = true;
+  /** goodTuring[n − 1] holds simple Good-Turing for n-grams of length n. */
+  readonly goodTuring: SimpleGoodTuring[];
+  /** α(h) for contexts at levels 1..order−1 (index 0 unused). */
+  private readonly alpha: Float64Array[];
+  private readonly unseenUnigram: number;
+  private readonly unigramScale: number;
+
+  constructor(
+    private readonly counts: NgramCounts,
+    vocabularySize: number,
+  ) {
+    const order = counts.order;
+    this.goodTuring = [];
+    for (let n = 1; n <= order; n++) {
+      const countOfCounts = new Map<number, number>();
+      for (const count of counts.levels[n].count) {
+        countOfCounts.set(count, (countOfCounts.get(count) ?? 0) + 1);
+      }
+      this.goodTuring.push(new SimpleGoodTuring(countOfCounts));
+    }
+
+    const seenWords = counts.childTypes[0][0];
+    const unseenWords = vocabularySize - seenWords;
+    let seenMass = 0;
+    for (let node = 0; node < counts.levels[1].size; node++) {
+      seenMass += this.discountedFrequency(1, node);
+    }
+    this.unigramScale = unseenWords > 0 ? 1 : 1 / seenMass;
+    this.unseenUnigram = unseenWords > 0 ? (1 - seenMass) / unseenWords : 0;
+
+    // α(h) needs, for each context, the mass of its seen words under h and under h′.
+    const links = counts.suffixLinks();
+    this.alpha = [new Float64Array(0)];
+    for (let level = 1; level < order; level++) {
+      const children = counts.levels[level + 1];
+      const seenHigher = new Float64Array(counts.levels[level].size);
+      const seenLower = new Float64Array(counts.levels[level].size);
+      for (let child = 0; child < children.size; child++) {
+        const parent = children.parent[child];
+        seenHigher[parent] += this.seenProbability(level + 1, child);
+        seenLower[parent] += this.seenProbability(level, links[level + 1][child]);
+      }
+      const alpha = new Float64Array(counts.levels[level].size);
+      for (let context = 0; context < alpha.length; context++) {
+        const left = Math.max(0, 1 - seenHigher[context]);
+        const lowerLeft = 1 - seenLower[context];
+        // No continuation seen: back off with weight 1. No lower mass left: nothing to share.
+        alpha[context] =
+          counts.childTotal[level][context] === 0 ? 1 : lowerLeft > 1e-12 ? left / lowerLeft : 0;
+      }
+      this.alpha.push(alpha);
+    }
+  }
+
+  get byteLength(): number {
+    return this.alpha.reduce((bytes, array) => bytes + array.byteLength, 0);
+  }
+
+  /** d_r · c(h w) / c(h •) for a counted n-gram node of length n. */
+  private discountedFrequency(n: number, node: number): number {
+    const level = this.counts.levels[n];
+    const count = level.count[node];
+    const context = level.parent[node];
+    return (
+      (this.goodTuring[n - 1].discountRatio(count) * count) / this.counts.childTotal[n - 1][context]
+    );
+  }
+
+  /** Katz probability of a counted n-gram node (its own word after its own context). */
+  private seenProbability(n: number, node: number): number {
+    const frequency = this.discountedFrequency(n, node);
+    return n === 1 ? frequency * this.unigramScale : frequency;
+  }
+
+  probability(word: number, chain: Int32Array, chainLength: number): number {
+    const counts = this.counts;
+    let scale = 1;
+    for (let level = chainLength - 1; level >= 1; level--) {
+      const context = chain[level];
+      if (context < 0) continue;
+      const child = counts.levels[level + 1].find(context, word);
+      if (child >= 0) return scale * this.seenProbability(level + 1, child);
+      scale *= this.alpha[level][context];
+    }
+    const unigram = counts.levels[1].find(0, word);
+    return scale * (unigram >= 0 ? this.seenProbability(1, unigram) : this.unseenUnigram);
+  }
+
+  backoffWeight(level: number, node: number): number {
+    if (level === 0 || level >= this.counts.order) return 1;
+    return this.alpha[level][node];
+  }
+}
