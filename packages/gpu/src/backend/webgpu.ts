@@ -1,0 +1,357 @@
+import type { DType, TypedArray } from '../dtype.js';
+import { typedArrayFor } from '../dtype.js';
+import type { MemoryStats, Storage } from './storage.js';
+import { waitQuietly } from './wait.js';
+
+// GPUBufferUsage / GPUMapMode values are fixed by the WebGPU spec; using them directly means
+// Node needs no globals installed.
+const USAGE_MAP_READ = 0x0001;
+const USAGE_COPY_SRC = 0x0004;
+const USAGE_COPY_DST = 0x0008;
+const USAGE_UNIFORM = 0x0040;
+const USAGE_STORAGE = 0x0080;
+const MAP_MODE_READ = 0x0001;
+const STAGE_COMPUTE = 0x4;
+
+/** Uniform parameters of one dispatch live in a 256-byte slot of the batch's uniform buffer. */
+const PARAM_SLOT_BYTES = 256;
+export const MAX_PARAM_WORDS = PARAM_SLOT_BYTES / 4;
+/** Dispatches recorded before an automatic submit. */
+const MAX_DISPATCHES_PER_BATCH = 1024;
+/** WebGPU's guaranteed per-dimension workgroup count. */
+export const MAX_WORKGROUPS_PER_DIM = 65535;
+
+export interface GpuBinding {
+  storage: Storage;
+}
+
+/** One compute dispatch: a cached pipeline, its storage bindings and uniform parameters. */
+export interface GpuDispatch {
+  /** Cache key of the pipeline: must determine the WGSL `code()` returns. */
+  key: string;
+  code: () => string;
+  /** Storage buffers, bound at @binding(1), @binding(2), ... in order. */
+  buffers: Storage[];
+  /** Which buffers the kernel writes (default: only the last), matching `read_write` in the WGSL. */
+  writes?: readonly number[];
+  /** Uniform words bound at @binding(0) (u32 bit patterns; see `f32Bits`). */
+  params: ArrayLike<number>;
+  /** Total workgroups; split into (x, y) when above 65,535. Kernels linearize with `wgIndex`. */
+  workgroups: number;
+}
+
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+  limits: Record<string, number>;
+}
+
+/** Splits a linear workgroup count into a 2-D grid within the per-dimension limit. */
+export function splitWorkgroups(total: number): [number, number] {
+  if (total <= MAX_WORKGROUPS_PER_DIM) return [Math.max(total, 1), 1];
+  const y = Math.ceil(total / MAX_WORKGROUPS_PER_DIM);
+  return [Math.ceil(total / y), y];
+}
+
+/** Size classes: four steps per power of two above 256 bytes, so waste stays under 25%. */
+function sizeClass(bytes: number): number {
+  const b = Math.max(bytes, 256);
+  const pow = 2 ** Math.floor(Math.log2(b));
+  if (pow === b) return b;
+  const step = pow / 4;
+  return Math.ceil(b / step) * step;
+}
+
+export class WebGPUBackend {
+  readonly kind = 'webgpu' as const;
+  readonly adapterInfo: AdapterDescription;
+  readonly hasSubgroups: boolean;
+
+  private readonly pool = new Map<number, GPUBuffer[]>();
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly layouts = new Map<string, GPUBindGroupLayout>();
+  private readonly stagingPool: GPUBuffer[] = [];
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  /** Buffers referenced by the commands recorded since the last submit. */
+  private readonly touched = new Set<GPUBuffer>();
+  private readonly paramWords = new Uint32Array((MAX_DISPATCHES_PER_BATCH * PARAM_SLOT_BYTES) / 4);
+  private paramSlots = 0;
+  private readonly paramBuffer: GPUBuffer;
+  private deviceError: Error | null = null;
+
+  /** A small buffer to bind where a kernel variant reads nothing (bindings cannot be left empty). */
+  readonly placeholder: Storage;
+  liveBytes = 0;
+  pooledBytes = 0;
+  /** Counters for tests and benchmarks: dispatches recorded and submits made. */
+  dispatchCount = 0;
+  submitCount = 0;
+
+  constructor(
+    readonly device: GPUDevice,
+    adapter: GPUAdapter,
+    /** Dawn's GPU object in Node: held so it is never garbage-collected while in use. */
+    private readonly keepAlive?: unknown,
+  ) {
+    const info = adapter.info;
+    const limits: Record<string, number> = {};
+    for (const key in device.limits) {
+      const v = (device.limits as unknown as Record<string, unknown>)[key];
+      if (typeof v === 'number') limits[key] = v;
+    }
+    this.adapterInfo = {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      features: [...device.features].sort(),
+      limits,
+    };
+    this.hasSubgroups = device.features.has('subgroups');
+    this.placeholder = {
+      byteLength: 16,
+      refs: 1,
+      buffer: device.createBuffer({ size: 16, usage: USAGE_STORAGE }),
+    };
+    this.paramBuffer = device.createBuffer({
+      size: this.paramWords.byteLength,
+      usage: USAGE_UNIFORM | USAGE_COPY_DST,
+    });
+    device.addEventListener?.('uncapturederror', (event) => {
+      const e = (event as GPUUncapturedErrorEvent).error;
+      this.deviceError ??= new Error(`WebGPU error: ${e.message}`);
+    });
+  }
+
+  describe(): string {
+    const i = this.adapterInfo;
+    const name = [i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' / ');
+    return `WebGPU: ${name || 'unknown adapter'}`;
+  }
+
+  // ---- memory -------------------------------------------------------------------------------
+
+  alloc(bytes: number): Storage {
+    const size = sizeClass(bytes);
+    const free = this.pool.get(size);
+    let buffer = free?.pop();
+    if (buffer) {
+      this.pooledBytes -= size;
+    } else {
+      const max = this.device.limits.maxStorageBufferBindingSize;
+      if (size > max) {
+        throw new Error(
+          `tensor of ${bytes} bytes exceeds this adapter's maxStorageBufferBindingSize (${max}); ` +
+            'split the work into smaller tensors',
+        );
+      }
+      buffer = this.device.createBuffer({
+        size,
+        usage: USAGE_STORAGE | USAGE_COPY_SRC | USAGE_COPY_DST,
+      });
+    }
+    this.liveBytes += size;
+    return { byteLength: size, refs: 1, buffer };
+  }
+
+  release(storage: Storage): void {
+    const buffer = storage.buffer!;
+    this.liveBytes -= storage.byteLength;
+    this.pooledBytes += storage.byteLength;
+    let free = this.pool.get(storage.byteLength);
+    if (!free) this.pool.set(storage.byteLength, (free = []));
+    // Reuse is safe even while recorded commands still use the buffer: later commands run
+    // after earlier ones in queue order, and uploads flush first (see `upload`).
+    free.push(buffer);
+  }
+
+  /** Destroys pooled buffers (live tensors are untouched). */
+  emptyCache(): void {
+    for (const buffers of this.pool.values()) for (const b of buffers) b.destroy();
+    this.pool.clear();
+    this.pooledBytes = 0;
+  }
+
+  memory(): Omit<MemoryStats, 'liveTensors'> {
+    return { liveBytes: this.liveBytes, pooledBytes: this.pooledBytes };
+  }
+
+  upload(storage: Storage, data: TypedArray, byteOffset = 0): void {
+    const buffer = storage.buffer!;
+    // queue.writeBuffer runs before any not-yet-submitted command; if a recorded command
+    // still reads this (reused) buffer, submit those commands first.
+    if (this.touched.has(buffer)) this.flush();
+    const bytes = data instanceof Float64Array ? new Float32Array(data) : data;
+    this.device.queue.writeBuffer(buffer, byteOffset, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  async read(storage: Storage, byteOffset: number, count: number, dtype: DType): Promise<TypedArray> {
+    const byteLength = count * 4;
+    const out = typedArrayFor(dtype, count);
+    if (count === 0) return out;
+    const staging = this.takeStaging(byteLength);
+    this.endPass();
+    this.ensureEncoder().copyBufferToBuffer(storage.buffer!, byteOffset, staging, 0, byteLength);
+    this.flush();
+    await waitQuietly(staging.mapAsync(MAP_MODE_READ, 0, byteLength));
+    this.throwIfError();
+    const mapped = staging.getMappedRange(0, byteLength);
+    new Uint8Array(out.buffer).set(new Uint8Array(mapped));
+    staging.unmap();
+    this.stagingPool.push(staging);
+    return out;
+  }
+
+  private takeStaging(bytes: number): GPUBuffer {
+    const i = this.stagingPool.findIndex((b) => b.size >= bytes);
+    if (i >= 0) return this.stagingPool.splice(i, 1)[0];
+    return this.device.createBuffer({ size: sizeClass(bytes), usage: USAGE_MAP_READ | USAGE_COPY_DST });
+  }
+
+  // ---- dispatch -----------------------------------------------------------------------------
+
+  /**
+   * Bind-group layouts are explicit (not 'auto', which drops bindings a variant leaves
+   * unused) and cached by their access pattern, e.g. "rrw".
+   */
+  private layout(access: string): GPUBindGroupLayout {
+    let layout = this.layouts.get(access);
+    if (!layout) {
+      const entries: GPUBindGroupLayoutEntry[] = [
+        { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'uniform' } },
+      ];
+      for (let i = 0; i < access.length; i++) {
+        const type = access[i] === 'w' ? 'storage' : 'read-only-storage';
+        entries.push({ binding: i + 1, visibility: STAGE_COMPUTE, buffer: { type } });
+      }
+      layout = this.device.createBindGroupLayout({ entries, label: access });
+      this.layouts.set(access, layout);
+    }
+    return layout;
+  }
+
+  private pipeline(key: string, code: () => string, layout: GPUBindGroupLayout): GPUComputePipeline {
+    let p = this.pipelines.get(key);
+    if (!p) {
+      const module = this.device.createShaderModule({ code: code(), label: key });
+      p = this.device.createComputePipeline({
+        layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: 'main' },
+        label: key,
+      });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  private ensureEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  dispatch(d: GpuDispatch): void {
+    if (d.params.length > MAX_PARAM_WORDS) {
+      throw new Error(`kernel ${d.key}: ${d.params.length} parameter words exceed ${MAX_PARAM_WORDS}`);
+    }
+    if (d.workgroups === 0) return;
+    if (this.paramSlots === MAX_DISPATCHES_PER_BATCH) this.flush();
+    const n = d.buffers.length;
+    const writes = d.writes ?? [n - 1];
+    let access = '';
+    for (let i = 0; i < n; i++) access += writes.includes(i) ? 'w' : 'r';
+    const layout = this.layout(access);
+    const pipeline = this.pipeline(d.key, d.code, layout);
+    const slot = this.paramSlots++;
+    this.paramWords.set(d.params, (slot * PARAM_SLOT_BYTES) / 4);
+
+    const entries: GPUBindGroupEntry[] = [
+      {
+        binding: 0,
+        resource: { buffer: this.paramBuffer, offset: slot * PARAM_SLOT_BYTES, size: PARAM_SLOT_BYTES },
+      },
+    ];
+    for (let i = 0; i < d.buffers.length; i++) {
+      const buffer = d.buffers[i].buffer!;
+      this.touched.add(buffer);
+      entries.push({ binding: i + 1, resource: { buffer } });
+    }
+    const bindGroup = this.device.createBindGroup({ layout, entries });
+    this.pass ??= this.ensureEncoder().beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    const [x, y] = splitWorkgroups(d.workgroups);
+    this.pass.dispatchWorkgroups(x, y);
+    this.dispatchCount++;
+  }
+
+  /** Copies bytes between storages in the shared encoder. */
+  copy(src: Storage, srcOffset: number, dst: Storage, dstOffset: number, bytes: number): void {
+    if (bytes === 0) return;
+    this.endPass();
+    this.touched.add(src.buffer!);
+    this.touched.add(dst.buffer!);
+    this.ensureEncoder().copyBufferToBuffer(src.buffer!, srcOffset, dst.buffer!, dstOffset, bytes);
+  }
+
+  /** Submits everything recorded so far as one command buffer. */
+  flush(): void {
+    this.endPass();
+    if (!this.encoder) return;
+    if (this.paramSlots > 0) {
+      this.device.queue.writeBuffer(this.paramBuffer, 0, this.paramWords.buffer, 0, this.paramSlots * PARAM_SLOT_BYTES);
+    }
+    this.device.queue.submit([this.encoder.finish()]);
+    this.submitCount++;
+    this.encoder = null;
+    this.paramSlots = 0;
+    this.touched.clear();
+  }
+
+  /** Waits until the device has finished all submitted work. */
+  async sync(): Promise<void> {
+    this.flush();
+    await waitQuietly(this.device.queue.onSubmittedWorkDone());
+    this.throwIfError();
+  }
+
+  private throwIfError(): void {
+    if (this.deviceError) {
+      const e = this.deviceError;
+      this.deviceError = null;
+      throw e;
+    }
+  }
+
+  destroy(): void {
+    this.flush();
+    this.emptyCache();
+    for (const b of this.stagingPool) b.destroy();
+    this.stagingPool.length = 0;
+    this.paramBuffer.destroy();
+    this.device.destroy();
+    void this.keepAlive;
+  }
+}
+
+/** Reinterprets a float as the u32 bit pattern a uniform word carries. */
+const f32View = new Float32Array(1);
+const u32View = new Uint32Array(f32View.buffer);
+export function f32Bits(x: number): number {
+  f32View[0] = x;
+  return u32View[0];
+}

@@ -1,0 +1,3 @@
+declare module '#dawn' {
+  export function loadNodeGPU(): Promise<GPU | undefined>;
+}

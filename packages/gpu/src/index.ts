@@ -1,0 +1,21 @@
+/**
+ * @scratchseq/gpu — tensors, WGSL compute kernels and autograd on WebGPU, with a CPU
+ * reference backend.
+ *
+ *   import { init, tensor, matmul } from '@scratchseq/gpu';
+ *   const device = await init();
+ *   const c = matmul(tensor([[1, 2], [3, 4]]), tensor([[5], [6]]));
+ *   console.log(await c.toArray()); // Float32Array [17, 39]
+ */
+export { createDevice, Device, getDevice, init, setDevice, withDevice } from './device.js';
+export type { BackendKind, InitOptions } from './device.js';
+export type { AdapterDescription } from './backend/webgpu.js';
+export type { MemoryStats } from './backend/storage.js';
+export type { DType, TypedArray } from './dtype.js';
+export { empty, Tensor, tensor, writeTensor } from './tensor.js';
+export type { GradFn, TensorOptions } from './tensor.js';
+export { keep, scope } from './scope.js';
+export { isGradEnabled, noGrad } from './autograd/grad-mode.js';
+export { backward } from './autograd/backward.js';
+export * from './ops.js';
+export { broadcastShapes, shapeToString, sizeOf } from './shape.js';

@@ -1,0 +1,65 @@
+import type { DType } from '../../dtype.js';
+import { WGSL_ERF, WGSL_WORKGROUP_INDEX } from '../common.js';
+
+export const ELEMENTWISE_WORKGROUP = 256;
+/** Dimensions an elementwise kernel indexes after coalescing. */
+export const ELEMENTWISE_MAX_RANK = 8;
+
+/**
+ * One elementwise kernel: `out[io] = expr(a[ia], b[ib], c[ic])`. The `strided` variant maps
+ * the linear index to every operand (output included) through shapes and strides carried in
+ * the uniform, which covers broadcasting, views and writing into a view; the contiguous
+ * variant indexes all operands by `offset + i`. Shapes never enter the source, so one
+ * pipeline serves every shape.
+ */
+export function elementwiseWGSL(expr: string, inputs: DType[], out: DType, strided: boolean): string {
+  const names = ['a', 'b', 'c'];
+  const aliases = ['A', 'B', 'C'];
+  const bindings = inputs
+    .map((dt, i) => `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${dt}>;`)
+    .join('\n');
+  const aliasDecls = inputs.map((dt, i) => `alias ${aliases[i]} = ${dt};`).join('\n');
+  const operands = [...inputs.map((_, k) => `${k}`), 'Out'];
+  const loads = inputs
+    .map((_, i) => `  let ${names[i]} = in${i}[${strided ? `idx${i}` : `p.off${i} + i`}];`)
+    .join('\n');
+  const indexing = strided
+    ? `
+  var rem = i;
+${operands.map((k) => `  var idx${k} = p.off${k};`).join('\n')}
+  for (var d = i32(p.rank) - 1; d >= 0; d--) {
+    let ud = u32(d);
+    let extent = p.shape[ud / 4u][ud % 4u];
+    let coord = rem % extent;
+    rem = rem / extent;
+${operands.map((k) => `    idx${k} += coord * p.stride${k}[ud / 4u][ud % 4u];`).join('\n')}
+  }`
+    : '';
+  return /* wgsl */ `
+struct Params {
+  n: u32, rank: u32, off0: u32, off1: u32,
+  off2: u32, offOut: u32, alpha: f32, beta: f32,
+  shape: array<vec4<u32>, 2>,
+  stride0: array<vec4<u32>, 2>,
+  stride1: array<vec4<u32>, 2>,
+  stride2: array<vec4<u32>, 2>,
+  strideOut: array<vec4<u32>, 2>,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+${bindings}
+@group(0) @binding(${inputs.length + 1}) var<storage, read_write> result: array<${out}>;
+${aliasDecls}
+${WGSL_WORKGROUP_INDEX}
+${WGSL_ERF}
+
+@compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = wgIndex(wid, nwg) * ${ELEMENTWISE_WORKGROUP}u + lid;
+  if (i >= p.n) { return; }
+  let alpha = p.alpha;
+  let beta = p.beta;${indexing}
+${loads}
+  result[${strided ? 'idxOut' : 'p.offOut + i'}] = ${out}(${expr});
+}`;
+}

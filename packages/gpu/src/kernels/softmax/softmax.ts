@@ -1,0 +1,48 @@
+import { record } from '../../autograd/grad-mode.js';
+import { normalizeAxis, sizeOf } from '../../shape.js';
+import { empty, type Tensor } from '../../tensor.js';
+import { contiguous } from '../../views.js';
+import { exp, mul, sub } from '../elementwise/arith.js';
+import { sum } from '../reduce/reduce.js';
+import { cpuData, onBackend, requireFloat } from '../common.js';
+import { SOFTMAX_LANE_WORKGROUP, softmaxReference, softmaxWGSL } from './softmax.wgsl.js';
+
+function softmaxKernel(x: Tensor, axis: number, log: boolean): Tensor {
+  requireFloat(log ? 'logSoftmax' : 'softmax', x);
+  const a = normalizeAxis(axis, x.rank);
+  const src = contiguous(x);
+  const outer = sizeOf(src.shape.slice(0, a));
+  const r = src.shape[a];
+  const inner = sizeOf(src.shape.slice(a + 1));
+  const out = empty(src.shape, { device: x.device });
+  if (out.size > 0) {
+    onBackend(
+      out,
+      () => softmaxReference(log, cpuData(src), src.offset, outer, r, inner, cpuData(out)),
+      () => {
+        const variant = inner === 1 && r >= 32 ? 'row' : 'lanes';
+        return {
+          key: `softmax:${log ? 'log' : 'exp'}:${variant}`,
+          code: () => softmaxWGSL(log, variant),
+          buffers: [src.storage, out.storage],
+          params: [outer, r, inner, src.offset],
+          workgroups: variant === 'row' ? outer : Math.ceil((outer * inner) / SOFTMAX_LANE_WORKGROUP),
+        };
+      },
+    );
+  }
+  if (src !== x) src.dispose();
+  return out;
+}
+
+/** softmax along `axis` (default last). Backward: dx = y ⊙ (g − Σ g ⊙ y). */
+export function softmax(x: Tensor, axis = -1): Tensor {
+  const out = softmaxKernel(x, axis, false);
+  return record(out, 'softmax', [x], (g) => [mul(out, sub(g, sum(mul(g, out), axis, true)))]);
+}
+
+/** log-softmax along `axis` (default last). Backward: dx = g − softmax(x) ⊙ Σ g. */
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const out = softmaxKernel(x, axis, true);
+  return record(out, 'logSoftmax', [x], (g) => [sub(g, mul(exp(out), sum(g, axis, true)))]);
+}
