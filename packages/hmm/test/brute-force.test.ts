@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CategoricalHMM, GaussianHMM, GMMHMM } from '../src/index.js';
+import {
+  type BatchShape,
+  CategoricalHMM,
+  GaussianHMM,
+  GMMHMM,
+  type HiddenMarkovModel,
+} from '../src/index.js';
 import {
   diagGaussianPdf,
   enumeratePaths,
@@ -11,15 +17,12 @@ import {
 
 type Oracle = ReturnType<typeof enumeratePaths>;
 
-interface Inference {
-  logLikelihood(s: unknown[], o?: { method?: 'scaled' | 'log' }): number[];
-  posteriors(s: unknown[], o?: { method?: 'scaled' | 'log' }): { gamma: number[][][] };
-  transitionPosteriors(s: unknown[], o?: { method?: 'scaled' | 'log' }): number[][][][];
-  viterbi(s: unknown[]): { paths: number[][]; logProbability: number[] };
-}
-
 /** Checks a whole padded batch against per-sequence enumeration, with both implementations. */
-function checkAgainstEnumeration(model: Inference, sequences: unknown[], oracles: Oracle[]): void {
+function checkAgainstEnumeration<Sequence>(
+  model: HiddenMarkovModel<Sequence, BatchShape, unknown>,
+  sequences: Sequence[],
+  oracles: Oracle[],
+): void {
   for (const method of ['scaled', 'log'] as const) {
     const label = (what: string, n: number) => `${method} ${what} of sequence ${n}`;
     const logLikelihood = model.logLikelihood(sequences, { method });
