@@ -18,13 +18,14 @@ export function applyRepetitionPenalty(
   scores: Float64Array,
   sequence: readonly number[],
   penalty: number,
-): void {
-  if (penalty === 1) return;
+): Float64Array {
+  if (penalty === 1) return scores;
   const seen = new Set(sequence);
   for (const token of seen) {
     const value = scores[token];
     scores[token] = value > 0 ? value / penalty : value * penalty;
   }
+  return scores;
 }
 
 /**
@@ -35,8 +36,8 @@ export function banRepeatedNgrams(
   scores: Float64Array,
   sequence: readonly number[],
   n: number,
-): void {
-  if (n <= 0 || sequence.length + 1 < n) return;
+): Float64Array {
+  if (n <= 0 || sequence.length + 1 < n) return scores;
   const prefixStart = sequence.length - (n - 1);
   for (let start = 0; start + n <= sequence.length; start++) {
     let matches = true;
@@ -48,6 +49,7 @@ export function banRepeatedNgrams(
     }
     if (matches) scores[sequence[start + n - 1]] = NEG_INF;
   }
+  return scores;
 }
 
 /**
@@ -58,7 +60,7 @@ export function banSequences(
   scores: Float64Array,
   sequence: readonly number[],
   banned: readonly (readonly number[])[],
-): void {
+): Float64Array {
   for (const bannedSequence of banned) {
     const m = bannedSequence.length;
     if (m - 1 > sequence.length) continue;
@@ -71,6 +73,7 @@ export function banSequences(
     }
     if (matches) scores[bannedSequence[m - 1]] = NEG_INF;
   }
+  return scores;
 }
 
 /**
