@@ -73,7 +73,7 @@ interface ResolvedBleuOptions {
   lowercase: boolean;
   tokenize: BleuTokenizerName;
   smoothMethod: BleuSmoothing;
-  smoothValue: number | null;
+  smoothValue: number | undefined;
   maxNgramOrder: number;
   effectiveOrder: boolean;
 }
@@ -93,7 +93,7 @@ function resolveOptions(options: BleuOptions, effectiveOrderDefault: boolean): R
     lowercase: options.lowercase ?? false,
     tokenize: options.tokenize ?? '13a',
     smoothMethod,
-    smoothValue: options.smoothValue ?? BLEU_SMOOTHING_DEFAULTS[smoothMethod],
+    smoothValue: options.smoothValue ?? BLEU_SMOOTHING_DEFAULTS[smoothMethod] ?? undefined,
     maxNgramOrder,
     effectiveOrder: options.effectiveOrder ?? effectiveOrderDefault,
   };
