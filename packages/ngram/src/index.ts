@@ -1,3 +1,14 @@
+export {
+  ARPA_LOG_ZERO,
+  ArpaFormatError,
+  ArpaModel,
+  formatArpa,
+  parseArpa,
+  type ReadArpaOptions,
+  readArpaFile,
+  type WriteArpaOptions,
+  writeArpaFile,
+} from './arpa.js';
 export { NgramCounts, NgramLevel } from './counts.js';
 export { AbsoluteDiscountingEstimator } from './estimators/absolute-discounting.js';
 export { AdditiveEstimator } from './estimators/additive.js';
