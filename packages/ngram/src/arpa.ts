@@ -83,7 +83,9 @@ export function formatArpa(model: NgramModel, options: WriteArpaOptions = {}): s
   }
 
   const out = ['', '\\data\\'];
-  sections.forEach((lines, index) => out.push(`ngram ${index + 1}=${lines.length}`));
+  sections.forEach((lines, index) => {
+    out.push(`ngram ${index + 1}=${lines.length}`);
+  });
   sections.forEach((lines, index) => {
     out.push('', `\\${index + 1}-grams:`);
     for (const line of lines) out.push(line);
