@@ -6,6 +6,13 @@ export {
   type VectorBatch,
 } from './batch.js';
 export {
+  type BatchMatrix,
+  type CrfGradients,
+  type CrfReduction,
+  type Emissions,
+  LinearChainCRF,
+} from './crf/linear-chain-crf.js';
+export {
   type CategoricalFitOptions,
   CategoricalHMM,
   type CategoricalHmmOptions,
