@@ -6,6 +6,12 @@ export {
   type VectorBatch,
 } from './batch.js';
 export {
+  type BenchRecord,
+  measureThroughput,
+  randomLattice,
+  type ThroughputOptions,
+} from './bench.js';
+export {
   type BatchMatrix,
   type CrfGradients,
   type CrfReduction,
