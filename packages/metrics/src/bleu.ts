@@ -8,13 +8,9 @@
  * Techniques for Sentence-Level BLEU": `floor` (method 1), `add-k` (method 2), `exp` (method 3,
  * NIST's, the default) and `none`.
  */
-import {
-  assertReferenceStreams,
-  referenceCountLabel,
-  segmentReferences,
-} from './errors.js';
-import { type BleuTokenizerName, bleuTokenizer } from './tokenizers.js';
+import { assertReferenceStreams, referenceCountLabel, segmentReferences } from './errors.js';
 import { countItems, rstrip, splitWhitespace, wordNgrams } from './text.js';
+import { type BleuTokenizerName, bleuTokenizer } from './tokenizers.js';
 import { SIGNATURE_VERSION } from './version.js';
 
 export type BleuSmoothing = 'none' | 'floor' | 'add-k' | 'exp';
@@ -251,11 +247,7 @@ export function bleuSignature(options: BleuOptions, numberOfReferences: string):
   ].join('|');
 }
 
-function makeScore(
-  stats: BleuStatistics,
-  opts: ResolvedBleuOptions,
-  signature: string,
-): BleuScore {
+function makeScore(stats: BleuStatistics, opts: ResolvedBleuOptions, signature: string): BleuScore {
   const { score, precisions, brevityPenalty } = bleuFromStatistics(stats, opts);
   const ratio = stats.referenceLength ? stats.hypothesisLength / stats.referenceLength : 0;
   const formatted =

@@ -116,7 +116,10 @@ function matchStatistics(hyp: Map<string, number>, ref: Map<string, number>): nu
 }
 
 /** chrF from flattened [hyp, ref, match] statistics (sacreBLEU's `_compute_f_score`), 0–100. */
-export function chrfFromStatistics(statistics: readonly number[], options: ChrfOptions = {}): number {
+export function chrfFromStatistics(
+  statistics: readonly number[],
+  options: ChrfOptions = {},
+): number {
   const opts = resolve(options);
   const order = opts.charOrder + opts.wordOrder;
   const eps = 1e-16;

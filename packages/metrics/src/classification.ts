@@ -9,15 +9,26 @@ export type Label = string | number;
 export type ClassAverage = 'binary' | 'micro' | 'macro' | 'weighted';
 
 function check(what: string, yTrue: readonly unknown[], yPred: readonly unknown[]): void {
-  assertSameLength(what, { name: 'yTrue', length: yTrue.length }, { name: 'yPred', length: yPred.length });
-  if (yTrue.length === 0) throw new Error(`${what}: no samples; pass at least one (yTrue, yPred) pair.`);
+  assertSameLength(
+    what,
+    { name: 'yTrue', length: yTrue.length },
+    { name: 'yPred', length: yPred.length },
+  );
+  if (yTrue.length === 0)
+    throw new Error(`${what}: no samples; pass at least one (yTrue, yPred) pair.`);
 }
 
 /** sklearn's `unique_labels`: the sorted union of labels (numbers numerically, strings lexically). */
 export function uniqueLabels(...arrays: readonly (readonly Label[])[]): Label[] {
   const labels = [...new Set(arrays.flat())];
   return labels.sort((a, b) =>
-    typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0,
+    typeof a === 'number' && typeof b === 'number'
+      ? a - b
+      : String(a) < String(b)
+        ? -1
+        : String(a) > String(b)
+          ? 1
+          : 0,
   );
 }
 
@@ -113,7 +124,11 @@ export function perClassPrf(
 }
 
 /** sklearn's `precision_recall_fscore_support` with an average (support is the total). */
-export function precisionRecallF(yTrue: readonly Label[], yPred: readonly Label[], options: PrfOptions = {}): Prf {
+export function precisionRecallF(
+  yTrue: readonly Label[],
+  yPred: readonly Label[],
+  options: PrfOptions = {},
+): Prf {
   check('precisionRecallF', yTrue, yPred);
   const zd = options.zeroDivision ?? 0;
   const beta = options.beta ?? 1;
@@ -146,7 +161,8 @@ export function precisionRecallF(yTrue: readonly Label[], yPred: readonly Label[
   }
   const { scores } = perClassPrf(yTrue, yPred, { labels, beta, zeroDivision: zd });
   if (average === 'macro') {
-    const mean = (key: 'precision' | 'recall' | 'f') => sum(scores.map((s) => s[key])) / scores.length;
+    const mean = (key: 'precision' | 'recall' | 'f') =>
+      sum(scores.map((s) => s[key])) / scores.length;
     return { precision: mean('precision'), recall: mean('recall'), f: mean('f'), support };
   }
   if (average === 'weighted') {
@@ -158,12 +174,23 @@ export function precisionRecallF(yTrue: readonly Label[], yPred: readonly Label[
     }
     const weighted = (key: 'precision' | 'recall' | 'f') =>
       sum(scores.map((s, i) => s[key] * actual[i])) / support;
-    return { precision: weighted('precision'), recall: weighted('recall'), f: weighted('f'), support };
+    return {
+      precision: weighted('precision'),
+      recall: weighted('recall'),
+      f: weighted('f'),
+      support,
+    };
   }
-  throw new Error(`unknown average ${JSON.stringify(average)}; use binary, micro, macro or weighted.`);
+  throw new Error(
+    `unknown average ${JSON.stringify(average)}; use binary, micro, macro or weighted.`,
+  );
 }
 
-export function f1Score(yTrue: readonly Label[], yPred: readonly Label[], options: PrfOptions = {}): number {
+export function f1Score(
+  yTrue: readonly Label[],
+  yPred: readonly Label[],
+  options: PrfOptions = {},
+): number {
   return precisionRecallF(yTrue, yPred, { ...options, beta: 1 }).f;
 }
 
@@ -195,7 +222,11 @@ export function matthewsCorrelation(yTrue: readonly Label[], yPred: readonly Lab
 
 /** Pearson correlation (SciPy's `pearsonr` statistic). NaN when either input is constant. */
 export function pearsonCorrelation(x: readonly number[], y: readonly number[]): number {
-  assertSameLength('pearsonCorrelation', { name: 'x', length: x.length }, { name: 'y', length: y.length });
+  assertSameLength(
+    'pearsonCorrelation',
+    { name: 'x', length: x.length },
+    { name: 'y', length: y.length },
+  );
   if (x.length < 2) throw new Error('pearsonCorrelation: needs at least two pairs.');
   const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const mx = mean(x);
@@ -233,6 +264,10 @@ export function averageRanks(values: readonly number[]): number[] {
 
 /** Spearman rank correlation (SciPy's `spearmanr` statistic): Pearson of average ranks. */
 export function spearmanCorrelation(x: readonly number[], y: readonly number[]): number {
-  assertSameLength('spearmanCorrelation', { name: 'x', length: x.length }, { name: 'y', length: y.length });
+  assertSameLength(
+    'spearmanCorrelation',
+    { name: 'x', length: x.length },
+    { name: 'y', length: y.length },
+  );
   return pearsonCorrelation(averageRanks(x), averageRanks(y));
 }

@@ -62,7 +62,10 @@ export function nltkModifiedPrecision(
 }
 
 /** The reference length closest to the hypothesis length, the shorter on ties. */
-function closestReferenceLength(references: readonly (readonly string[])[], hypothesisLength: number): number {
+function closestReferenceLength(
+  references: readonly (readonly string[])[],
+  hypothesisLength: number,
+): number {
   let best = references[0].length;
   for (const reference of references) {
     const length = reference.length;
@@ -126,11 +129,15 @@ function smooth(method: NltkSmoothingMethod, p: Precision[], ctx: SmoothingConte
       return p.map((pi) => (numeratorOf(pi) !== 0 ? pi : PYTHON_FLOAT_MIN));
     case 1:
       return p.map((pi) =>
-        numeratorOf(pi) === 0 && typeof pi !== 'number' ? (pi.numerator + ctx.epsilon) / pi.denominator : pi,
+        numeratorOf(pi) === 0 && typeof pi !== 'number'
+          ? (pi.numerator + ctx.epsilon) / pi.denominator
+          : pi,
       );
     case 2:
       return p.map((pi, i) =>
-        i !== 0 && typeof pi !== 'number' ? { numerator: pi.numerator + 1, denominator: pi.denominator + 1 } : pi,
+        i !== 0 && typeof pi !== 'number'
+          ? { numerator: pi.numerator + 1, denominator: pi.denominator + 1 }
+          : pi,
       );
     case 3: {
       let incvnt = 1;
@@ -149,7 +156,9 @@ function smooth(method: NltkSmoothingMethod, p: Precision[], ctx: SmoothingConte
       return method5(p, ctx);
     case 6: {
       if (p.length < 3 || value(p[2]) === 0) {
-        throw new Error('NLTK smoothing method 6 requires a non-zero trigram precision (NLTK asserts p_n[2]).');
+        throw new Error(
+          'NLTK smoothing method 6 requires a non-zero trigram precision (NLTK asserts p_n[2]).',
+        );
       }
       const out = [...p];
       for (let i = 2; i < p.length; i++) {
@@ -184,9 +193,14 @@ export function nltkCorpusBleu(
   );
   if (hypotheses.length === 0) throw new Error('nltkCorpusBleu: no hypotheses given.');
   listOfReferences.forEach((refs, i) => {
-    if (refs.length === 0) throw new Error(`nltkCorpusBleu: segment ${i} has no references; give at least one token list.`);
+    if (refs.length === 0)
+      throw new Error(
+        `nltkCorpusBleu: segment ${i} has no references; give at least one token list.`,
+      );
     if (typeof refs[0] === 'string') {
-      throw new Error('nltkCorpusBleu: references must be token arrays per segment: [[refTokens, ...], ...]; split strings first.');
+      throw new Error(
+        'nltkCorpusBleu: references must be token arrays per segment: [[refTokens, ...], ...]; split strings first.',
+      );
     }
   });
   let weights = options.weights ?? [0.25, 0.25, 0.25, 0.25];
@@ -219,7 +233,12 @@ export function nltkCorpusBleu(
       k: options.k ?? 5,
     },
   );
-  if (options.autoReweigh && hypLengths < 4 && weights.length === 4 && weights.every((w) => w === 0.25)) {
+  if (
+    options.autoReweigh &&
+    hypLengths < 4 &&
+    weights.length === 4 &&
+    weights.every((w) => w === 0.25)
+  ) {
     weights = new Array<number>(hypLengths).fill(1 / hypLengths);
   }
   let logSum = 0;

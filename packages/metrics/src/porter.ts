@@ -37,7 +37,9 @@ export class PorterStemmer {
 
   constructor(mode: PorterMode = 'nltk') {
     if (mode !== 'nltk' && mode !== 'original') {
-      throw new Error(`PorterStemmer mode must be 'nltk' or 'original', got ${JSON.stringify(mode)}.`);
+      throw new Error(
+        `PorterStemmer mode must be 'nltk' or 'original', got ${JSON.stringify(mode)}.`,
+      );
     }
     this.mode = mode;
   }

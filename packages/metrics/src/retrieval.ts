@@ -10,9 +10,18 @@ export type Id = string | number;
  * Fraction of queries with at least one relevant item in the top k (the "recall@k" of
  * image-text retrieval papers; with one relevant item per query it is also top-k accuracy).
  */
-export function recallAtK(rankings: readonly (readonly Id[])[], relevant: readonly (readonly Id[])[], k: number): number {
-  assertSameLength('recallAtK', { name: 'rankings', length: rankings.length }, { name: 'relevant', length: relevant.length });
-  if (!Number.isInteger(k) || k < 1) throw new Error(`recallAtK: k must be a positive integer, got ${k}.`);
+export function recallAtK(
+  rankings: readonly (readonly Id[])[],
+  relevant: readonly (readonly Id[])[],
+  k: number,
+): number {
+  assertSameLength(
+    'recallAtK',
+    { name: 'rankings', length: rankings.length },
+    { name: 'relevant', length: relevant.length },
+  );
+  if (!Number.isInteger(k) || k < 1)
+    throw new Error(`recallAtK: k must be a positive integer, got ${k}.`);
   if (rankings.length === 0) throw new Error('recallAtK: no queries given.');
   let hits = 0;
   rankings.forEach((ranking, q) => {
@@ -23,8 +32,15 @@ export function recallAtK(rankings: readonly (readonly Id[])[], relevant: readon
 }
 
 /** Mean over queries of 1 / rank of the first relevant item (0 when none is retrieved). */
-export function meanReciprocalRank(rankings: readonly (readonly Id[])[], relevant: readonly (readonly Id[])[]): number {
-  assertSameLength('meanReciprocalRank', { name: 'rankings', length: rankings.length }, { name: 'relevant', length: relevant.length });
+export function meanReciprocalRank(
+  rankings: readonly (readonly Id[])[],
+  relevant: readonly (readonly Id[])[],
+): number {
+  assertSameLength(
+    'meanReciprocalRank',
+    { name: 'rankings', length: rankings.length },
+    { name: 'relevant', length: relevant.length },
+  );
   if (rankings.length === 0) throw new Error('meanReciprocalRank: no queries given.');
   let total = 0;
   rankings.forEach((ranking, q) => {

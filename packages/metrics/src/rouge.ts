@@ -59,7 +59,9 @@ export function rougeN(target: string[], prediction: string[], n: number): Rouge
 }
 
 function lcsTable(ref: readonly string[], can: readonly string[]): number[][] {
-  const table = Array.from({ length: ref.length + 1 }, () => new Array<number>(can.length + 1).fill(0));
+  const table = Array.from({ length: ref.length + 1 }, () =>
+    new Array<number>(can.length + 1).fill(0),
+  );
   for (let i = 1; i <= ref.length; i++) {
     for (let j = 1; j <= can.length; j++) {
       table[i][j] =
@@ -104,7 +106,10 @@ export function rougeL(target: string[], prediction: string[]): RougeScore {
  * candidate sentence; hits are capped by token counts so no token is counted twice (as ROUGE-1.5.5
  * and rouge-score do).
  */
-export function rougeLsum(targetSentences: string[][], predictionSentences: string[][]): RougeScore {
+export function rougeLsum(
+  targetSentences: string[][],
+  predictionSentences: string[][],
+): RougeScore {
   if (targetSentences.length === 0 || predictionSentences.length === 0) return { ...ZERO };
   const m = targetSentences.reduce((sum, s) => sum + s.length, 0);
   const n = predictionSentences.reduce((sum, s) => sum + s.length, 0);
@@ -114,7 +119,8 @@ export function rougeLsum(targetSentences: string[][], predictionSentences: stri
   let hits = 0;
   for (const ref of targetSentences) {
     const union = new Set<number>();
-    for (const can of predictionSentences) for (const index of lcsIndices(ref, can)) union.add(index);
+    for (const can of predictionSentences)
+      for (const index of lcsIndices(ref, can)) union.add(index);
     for (const index of [...union].sort((a, b) => a - b)) {
       const token = ref[index];
       if ((predictionCounts.get(token) ?? 0) > 0 && (targetCounts.get(token) ?? 0) > 0) {
@@ -136,7 +142,9 @@ export function rougeLsum(targetSentences: string[][], predictionSentences: stri
 export function weightedLcs(ref: readonly string[], can: readonly string[], weight = 1.2): number {
   const f = (k: number) => k ** weight;
   const c = Array.from({ length: ref.length + 1 }, () => new Array<number>(can.length + 1).fill(0));
-  const run = Array.from({ length: ref.length + 1 }, () => new Array<number>(can.length + 1).fill(0));
+  const run = Array.from({ length: ref.length + 1 }, () =>
+    new Array<number>(can.length + 1).fill(0),
+  );
   for (let i = 1; i <= ref.length; i++) {
     for (let j = 1; j <= can.length; j++) {
       if (ref[i - 1] === can[j - 1]) {
@@ -144,7 +152,7 @@ export function weightedLcs(ref: readonly string[], can: readonly string[], weig
         c[i][j] = c[i - 1][j - 1] + f(k + 1) - f(k);
         run[i][j] = k + 1;
       } else {
-        c[i][j] = c[i - 1][j] > c[i][j - 1] ? c[i - 1][j] : c[i][j - 1];
+        c[i][j] = Math.max(c[i - 1][j], c[i][j - 1]);
         run[i][j] = 0;
       }
     }
@@ -180,16 +188,23 @@ export function rouge(
       );
     }
   }
-  const tokenize = options.tokenizer ?? ((text: string) => rougeTokenize(text, options.useStemmer ?? false));
+  const tokenize =
+    options.tokenizer ?? ((text: string) => rougeTokenize(text, options.useStemmer ?? false));
   const target = tokenize(pair.target);
   const prediction = tokenize(pair.prediction);
   // rougeLsum: sentences are the non-empty lines.
-  const sentences = (text: string) => text.split('\n').filter((line) => line.length > 0).map(tokenize);
+  const sentences = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map(tokenize);
   const result: Record<string, RougeScore> = {};
   for (const type of types) {
     if (type === 'rougeL') result[type] = rougeL(target, prediction);
-    else if (type === 'rougeLsum') result[type] = rougeLsum(sentences(pair.target), sentences(pair.prediction));
-    else if (type === 'rougeW') result[type] = rougeW(target, prediction, options.rougeWWeight ?? 1.2);
+    else if (type === 'rougeLsum')
+      result[type] = rougeLsum(sentences(pair.target), sentences(pair.prediction));
+    else if (type === 'rougeW')
+      result[type] = rougeW(target, prediction, options.rougeWWeight ?? 1.2);
     else result[type] = rougeN(target, prediction, Number(type.slice(5)));
   }
   return result;

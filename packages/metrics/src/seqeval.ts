@@ -54,13 +54,15 @@ function splitTag(chunk: string, suffix: boolean): { tag: string; type: string }
 
 function endOfChunk(prevTag: string, tag: string, prevType: string, type: string): boolean {
   if (prevTag === 'E' || prevTag === 'S') return true;
-  if ((prevTag === 'B' || prevTag === 'I') && (tag === 'B' || tag === 'S' || tag === 'O')) return true;
+  if ((prevTag === 'B' || prevTag === 'I') && (tag === 'B' || tag === 'S' || tag === 'O'))
+    return true;
   return prevTag !== 'O' && prevTag !== '.' && prevType !== type;
 }
 
 function startOfChunk(prevTag: string, tag: string, prevType: string, type: string): boolean {
   if (tag === 'B' || tag === 'S') return true;
-  if ((prevTag === 'E' || prevTag === 'S' || prevTag === 'O') && (tag === 'E' || tag === 'I')) return true;
+  if ((prevTag === 'E' || prevTag === 'S' || prevTag === 'O') && (tag === 'E' || tag === 'I'))
+    return true;
   return tag !== 'O' && tag !== '.' && prevType !== type;
 }
 
@@ -69,7 +71,10 @@ function startOfChunk(prevTag: string, tag: string, prevType: string, type: stri
  * concatenated with an 'O' after each, so indices run over the whole corpus (as in seqeval).
  * `end` is exclusive.
  */
-export function getEntities(sequences: readonly (readonly string[])[] | readonly string[], suffix = false): Entity[] {
+export function getEntities(
+  sequences: readonly (readonly string[])[] | readonly string[],
+  suffix = false,
+): Entity[] {
   const flat: string[] = [];
   if (sequences.length > 0 && Array.isArray(sequences[0])) {
     for (const sentence of sequences as readonly (readonly string[])[]) flat.push(...sentence, 'O');
@@ -254,7 +259,9 @@ export function getStrictEntities(
   const suffix = options.suffix ?? false;
   const definition = SCHEMES[scheme];
   if (!definition) {
-    throw new Error(`unknown tagging scheme ${JSON.stringify(scheme)}; use IOB1, IOB2, IOE1, IOE2, IOBES or BILOU.`);
+    throw new Error(
+      `unknown tagging scheme ${JSON.stringify(scheme)}; use IOB1, IOB2, IOE1, IOE2, IOBES or BILOU.`,
+    );
   }
   const outside = parseStrictToken('O', scheme, suffix);
   const tokens = sentence.map((raw) => parseStrictToken(raw, scheme, suffix));
@@ -305,8 +312,15 @@ export interface SeqevalReport {
   text: string;
 }
 
-function checkSequences(yTrue: readonly (readonly string[])[], yPred: readonly (readonly string[])[]): void {
-  assertSameLength('seqeval', { name: 'yTrue', length: yTrue.length }, { name: 'yPred', length: yPred.length });
+function checkSequences(
+  yTrue: readonly (readonly string[])[],
+  yPred: readonly (readonly string[])[],
+): void {
+  assertSameLength(
+    'seqeval',
+    { name: 'yTrue', length: yTrue.length },
+    { name: 'yPred', length: yPred.length },
+  );
   yTrue.forEach((sentence, i) => {
     if (sentence.length !== yPred[i].length) {
       throw new Error(
@@ -331,7 +345,9 @@ export function entityCounts(
   const extract = (sequences: readonly (readonly string[])[]): Entity[] => {
     if ((options.mode ?? 'default') === 'default') return getEntities(sequences, options.suffix);
     if (!options.scheme) {
-      throw new Error("seqeval strict mode needs a scheme: pass { mode: 'strict', scheme: 'IOB2' } (or IOB1, IOE1, IOE2, IOBES, BILOU).");
+      throw new Error(
+        "seqeval strict mode needs a scheme: pass { mode: 'strict', scheme: 'IOB2' } (or IOB1, IOE1, IOE2, IOBES, BILOU).",
+      );
     }
     return sequences.flatMap((sentence, index) =>
       getStrictEntities(sentence, options.scheme!, { suffix: options.suffix, sentence: index }),
@@ -400,9 +416,19 @@ export function seqevalReport(
   const totalSupport = sum(actual);
   const microP = divide(sum(correct), sum(predicted), zd);
   const microR = divide(sum(correct), totalSupport, zd);
-  const micro = { precision: microP, recall: microR, f1: fBeta(microP, microR, beta), support: totalSupport };
+  const micro = {
+    precision: microP,
+    recall: microR,
+    f1: fBeta(microP, microR, beta),
+    support: totalSupport,
+  };
   const mean = (values: number[]) => (values.length === 0 ? zd : sum(values) / values.length);
-  const macro = { precision: mean(precisions), recall: mean(recalls), f1: mean(fs), support: totalSupport };
+  const macro = {
+    precision: mean(precisions),
+    recall: mean(recalls),
+    f1: mean(fs),
+    support: totalSupport,
+  };
   let weighted: TypeScore;
   if (totalSupport === 0) {
     // seqeval/sklearn: no true entities at all.
@@ -415,10 +441,19 @@ export function seqevalReport(
     const w = (values: number[]) => sum(values.map((v, i) => v * actual[i])) / totalSupport;
     weighted = { precision: w(precisions), recall: w(recalls), f1: w(fs), support: totalSupport };
   }
-  return { perType, micro, macro, weighted, text: formatReport(perType, { micro, macro, weighted }) };
+  return {
+    perType,
+    micro,
+    macro,
+    weighted,
+    text: formatReport(perType, { micro, macro, weighted }),
+  };
 }
 
-function formatReport(perType: Record<string, TypeScore>, averages: Record<string, TypeScore>): string {
+function formatReport(
+  perType: Record<string, TypeScore>,
+  averages: Record<string, TypeScore>,
+): string {
   const names = [...Object.keys(perType), 'weighted avg'];
   const width = Math.max(...names.map((n) => n.length), 'weighted avg'.length);
   const header = `${''.padStart(width)}  ${['precision', 'recall', 'f1-score', 'support'].map((h) => h.padStart(9)).join(' ')}`;
@@ -457,7 +492,10 @@ export function seqevalRecall(
 }
 
 /** Token-level accuracy over all sentences (seqeval's accuracy_score). */
-export function seqevalAccuracy(yTrue: readonly (readonly string[])[], yPred: readonly (readonly string[])[]): number {
+export function seqevalAccuracy(
+  yTrue: readonly (readonly string[])[],
+  yPred: readonly (readonly string[])[],
+): number {
   checkSequences(yTrue, yPred);
   let total = 0;
   let correct = 0;

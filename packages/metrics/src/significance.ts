@@ -13,7 +13,12 @@
  * The random generator is not NumPy's, so p-values and intervals are not bit-identical to
  * sacreBLEU's; they are statistically equivalent.
  */
-import { type BleuOptions, bleuFromStatistics, bleuSegmentStatistics, sumBleuStatistics } from './bleu.js';
+import {
+  type BleuOptions,
+  bleuFromStatistics,
+  bleuSegmentStatistics,
+  sumBleuStatistics,
+} from './bleu.js';
 import { type ChrfOptions, chrfFromStatistics, chrfSegmentStatistics } from './chrf.js';
 import { assertReferenceStreams, segmentReferences } from './errors.js';
 
@@ -69,7 +74,10 @@ export interface ResamplingOptions {
 }
 
 /** 95% bootstrap confidence interval of a corpus metric. */
-export function bootstrapConfidenceInterval(metric: SegmentMetric, options: ResamplingOptions = {}): ConfidenceInterval {
+export function bootstrapConfidenceInterval(
+  metric: SegmentMetric,
+  options: ResamplingOptions = {},
+): ConfidenceInterval {
   const n = metric.segments.length;
   if (n === 0) throw new Error('bootstrapConfidenceInterval: no segments given.');
   const samples = options.samples ?? 1000;
@@ -77,7 +85,8 @@ export function bootstrapConfidenceInterval(metric: SegmentMetric, options: Resa
   const all = Array.from({ length: n }, (_, i) => i);
   const score = metric.score(sumRows(metric.segments, all));
   const scores: number[] = [];
-  for (let s = 0; s < samples; s++) scores.push(metric.score(sumRows(metric.segments, sampleIndices(n, random))));
+  for (let s = 0; s < samples; s++)
+    scores.push(metric.score(sumRows(metric.segments, sampleIndices(n, random))));
   scores.sort((a, b) => a - b);
   const lowerIndex = Math.floor(samples / 40);
   const lower = scores[lowerIndex];
@@ -121,7 +130,10 @@ export function pairedBootstrap(
   const deltas: number[] = [];
   for (let s = 0; s < samples; s++) {
     const indices = sampleIndices(n, random);
-    deltas.push(system.score(sumRows(system.segments, indices)) - baseline.score(sumRows(baseline.segments, indices)));
+    deltas.push(
+      system.score(sumRows(system.segments, indices)) -
+        baseline.score(sumRows(baseline.segments, indices)),
+    );
   }
   const meanDelta = deltas.reduce((a, b) => a + b, 0) / samples;
   const extreme = deltas.filter((d) => Math.abs(d - meanDelta) >= Math.abs(difference)).length;
@@ -167,13 +179,24 @@ export function bleuSegmentMetric(
   assertReferenceStreams('bleuSegmentMetric', hypotheses, references);
   const order = options.maxNgramOrder ?? 4;
   const segments = hypotheses.map((hypothesis, i) => {
-    const stats = bleuSegmentStatistics(hypothesis, segmentReferences('bleuSegmentMetric', references, i), options);
+    const stats = bleuSegmentStatistics(
+      hypothesis,
+      segmentReferences('bleuSegmentMetric', references, i),
+      options,
+    );
     return [stats.hypothesisLength, stats.referenceLength, ...stats.counts, ...stats.totals];
   });
   const score = (v: number[]) =>
     bleuFromStatistics(
       sumBleuStatistics(
-        [{ hypothesisLength: v[0], referenceLength: v[1], counts: v.slice(2, 2 + order), totals: v.slice(2 + order) }],
+        [
+          {
+            hypothesisLength: v[0],
+            referenceLength: v[1],
+            counts: v.slice(2, 2 + order),
+            totals: v.slice(2 + order),
+          },
+        ],
         order,
       ),
       options,
@@ -189,7 +212,11 @@ export function chrfSegmentMetric(
 ): SegmentMetric {
   assertReferenceStreams('chrfSegmentMetric', hypotheses, references);
   const segments = hypotheses.map((hypothesis, i) =>
-    chrfSegmentStatistics(hypothesis, segmentReferences('chrfSegmentMetric', references, i), options),
+    chrfSegmentStatistics(
+      hypothesis,
+      segmentReferences('chrfSegmentMetric', references, i),
+      options,
+    ),
   );
   return { segments, score: (v) => chrfFromStatistics(v, options) };
 }

@@ -94,7 +94,10 @@ type EditOp = ' ' | 's' | 'i' | 'd' | 'x';
  * length-ratio diagonal, with Tercom's preference order on ties (match/substitution, then
  * deletion, then insertion). Returns the distance and the edit trace.
  */
-function beamEditDistance(hyp: readonly string[], ref: readonly string[]): { distance: number; trace: string } {
+function beamEditDistance(
+  hyp: readonly string[],
+  ref: readonly string[],
+): { distance: number; trace: string } {
   const nHyp = hyp.length;
   const nRef = ref.length;
   const cost: number[][] = [];
@@ -180,7 +183,12 @@ function traceToAlignment(trace: string) {
   return { align, hypErr, refErr };
 }
 
-function performShift(words: readonly string[], start: number, length: number, target: number): string[] {
+function performShift(
+  words: readonly string[],
+  start: number,
+  length: number,
+  target: number,
+): string[] {
   if (target < start) {
     return [
       ...words.slice(0, target),
@@ -227,8 +235,13 @@ function bestShift(hyp: string[], ref: string[], checked: number) {
   // Pretend to rewrite the reference into the hypothesis: flip insertions and deletions.
   const trace = inverseTrace.replace(/[id]/g, (c) => (c === 'i' ? 'd' : 'i'));
   const { align, hypErr, refErr } = traceToAlignment(trace);
-  let best: { gain: number; length: number; startH: number; target: number; words: string[] } | null =
-    null;
+  let best: {
+    gain: number;
+    length: number;
+    startH: number;
+    target: number;
+    words: string[];
+  } | null = null;
   for (const [startH, startR, length] of shiftedPairs(hyp, ref)) {
     // Shift only words that are wrong, to a place where the reference is not yet matched.
     if (sum(hypErr.slice(startH, startH + length)) === 0) continue;
@@ -282,7 +295,10 @@ export function translationEditRate(
     shifts++;
     words = result.words;
   }
-  return { numEdits: shifts + beamEditDistance(words, reference).distance, referenceLength: ref.length };
+  return {
+    numEdits: shifts + beamEditDistance(words, reference).distance,
+    referenceLength: ref.length,
+  };
 }
 
 /** [best edits, average reference length] for one segment. */

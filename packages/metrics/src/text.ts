@@ -63,6 +63,7 @@ export function totalCount(counts: Map<string, number>): number {
 /** Word n-grams of one order, joined with a separator that cannot occur inside a token. */
 export function wordNgrams(tokens: readonly string[], order: number): string[] {
   const grams: string[] = [];
-  for (let i = 0; i + order <= tokens.length; i++) grams.push(tokens.slice(i, i + order).join('\u0000'));
+  for (let i = 0; i + order <= tokens.length; i++)
+    grams.push(tokens.slice(i, i + order).join('\u0000'));
   return grams;
 }

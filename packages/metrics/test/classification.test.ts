@@ -1,10 +1,10 @@
 /** Classification, correlation and retrieval metrics against scikit-learn / SciPy (fixtures/sklearn.json). */
 import { describe, expect, it } from 'vitest';
 import {
-  type ClassAverage,
-  type Label,
   accuracy,
+  type ClassAverage,
   confusionMatrix,
+  type Label,
   matthewsCorrelation,
   pearsonCorrelation,
   perClassPrf,
@@ -31,10 +31,16 @@ interface ClassificationCase {
 const fixture = loadFixture<{
   classification: ClassificationCase[];
   correlation: { name: string; x: number[]; y: number[]; pearson: number; spearman: number }[];
-  retrieval: { name: string; scores: number[][]; mrr: number; top_k_accuracy: Record<string, number> }[];
+  retrieval: {
+    name: string;
+    scores: number[][];
+    mrr: number;
+    top_k_accuracy: Record<string, number>;
+  }[];
 }>('sklearn.json');
 
-const near = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThan(1e-12);
+const near = (actual: number, expected: number) =>
+  expect(Math.abs(actual - expected)).toBeLessThan(1e-12);
 
 describe.each(fixture.classification)('sklearn: $name', (c) => {
   it('accuracy, MCC, labels, confusion matrix', () => {
@@ -50,7 +56,11 @@ describe.each(fixture.classification)('sklearn: $name', (c) => {
     near(f1.precision, expected.precision);
     near(f1.recall, expected.recall);
     near(f1.f, expected.f1);
-    near(precisionRecallF(c.y_true, c.y_pred, { average: average as ClassAverage, posLabel, beta: 2 }).f, expected.f2);
+    near(
+      precisionRecallF(c.y_true, c.y_pred, { average: average as ClassAverage, posLabel, beta: 2 })
+        .f,
+      expected.f2,
+    );
   });
   it('per class', () => {
     const { scores } = perClassPrf(c.y_true, c.y_pred);
@@ -92,7 +102,10 @@ describe('classification edge cases', () => {
     expect(matthewsCorrelation([0, 1, 1, 0], [1, 1, 1, 1])).toBe(0);
   });
   it('recall@k on ranked id lists', () => {
-    const rankings = [['b', 'a', 'c'], ['c', 'b', 'a']];
+    const rankings = [
+      ['b', 'a', 'c'],
+      ['c', 'b', 'a'],
+    ];
     expect(recallAtK(rankings, [['a'], ['a']], 1)).toBe(0);
     expect(recallAtK(rankings, [['a'], ['a']], 2)).toBe(0.5);
     expect(rankByScore([[0.1, 0.9, 0.5]])).toEqual([[1, 2, 0]]);

@@ -69,7 +69,10 @@ describe('bootstrap and paired significance', () => {
   });
   it('a perfect system beats a bad one', () => {
     const bad = chrfSegmentMetric([...BAD, ...BAD, ...BAD], [[...REFS[0], ...REFS[0], ...REFS[0]]]);
-    const good = chrfSegmentMetric([...GOOD, ...GOOD, ...GOOD], [[...REFS[0], ...REFS[0], ...REFS[0]]]);
+    const good = chrfSegmentMetric(
+      [...GOOD, ...GOOD, ...GOOD],
+      [[...REFS[0], ...REFS[0], ...REFS[0]]],
+    );
     const ar = approximateRandomization(bad, good, { samples: 500 });
     expect(ar.difference).toBeGreaterThan(50);
     // Only the all-swapped and identity permutations reach |δ|: p ≈ 2/2^9.
@@ -93,13 +96,20 @@ describe('edge cases', () => {
     expect(() => corpusBleu(['a'], [['']])).toThrow(/at least one non-empty reference/);
   });
   it('a hypothesis longer than every reference has brevity penalty 1', () => {
-    const score = sentenceBleu('the cat sat on the mat today again', ['the cat sat', 'the cat sat on']);
+    const score = sentenceBleu('the cat sat on the mat today again', [
+      'the cat sat',
+      'the cat sat on',
+    ]);
     expect(score.brevityPenalty).toBe(1);
     expect(score.referenceLength).toBe(4);
   });
   it('mismatched list lengths name the layout', () => {
-    expect(() => corpusBleu(['a', 'b'], [['a']])).toThrow(/references\[0\] has 1 segments but there are 2 hypotheses/);
-    expect(() => corpusChrf(['a'], ['a'] as unknown as string[][])).toThrow(/wrap a single reference set/);
+    expect(() => corpusBleu(['a', 'b'], [['a']])).toThrow(
+      /references\[0\] has 1 segments but there are 2 hypotheses/,
+    );
+    expect(() => corpusChrf(['a'], ['a'] as unknown as string[][])).toThrow(
+      /wrap a single reference set/,
+    );
     expect(() => corpusTer(['a', 'b'], [['a']])).toThrow(/sacreBLEU's layout/);
     expect(() => corpusRouge(['a'], [])).toThrow(/pass one target per prediction/);
   });
@@ -116,7 +126,10 @@ describe('edge cases', () => {
     expect(tokenizeChar('𠮷野家 é')).toBe('𠮷 野 家   é');
   });
   it('CJK and accented text through BLEU and chrF', () => {
-    expect(corpusBleu(['猫が好き'], [['猫が好き']], { tokenize: 'char' }).score).toBeCloseTo(100, 10);
+    expect(corpusBleu(['猫が好き'], [['猫が好き']], { tokenize: 'char' }).score).toBeCloseTo(
+      100,
+      10,
+    );
     expect(corpusChrf(['crème brûlée'], [['crème brûlée']]).score).toBeCloseTo(100, 10);
     // 𠮷 is one character for chrF (Python counts code points), so a 1-char hypothesis has one unigram.
     expect(corpusChrf(['𠮷'], [['𠮷']]).statistics.slice(0, 3)).toEqual([1, 1, 1]);

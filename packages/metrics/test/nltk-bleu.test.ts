@@ -10,8 +10,19 @@ interface Corpus {
 }
 const fixture = loadFixture<{
   corpora: Corpus[];
-  cases: { corpus: number; weights: number[]; smoothing: NltkSmoothingMethod; autoReweigh: boolean; expected: number | { error: string } }[];
-  sentence: { references: string[][]; hypothesis: string[]; smoothing: NltkSmoothingMethod; expected: number };
+  cases: {
+    corpus: number;
+    weights: number[];
+    smoothing: NltkSmoothingMethod;
+    autoReweigh: boolean;
+    expected: number | { error: string };
+  }[];
+  sentence: {
+    references: string[][];
+    hypothesis: string[];
+    smoothing: NltkSmoothingMethod;
+    expected: number;
+  };
 }>('nltk_bleu.json');
 
 describe(`NLTK corpus_bleu, ${fixture.cases.length} cases`, () => {
@@ -32,9 +43,10 @@ describe(`NLTK corpus_bleu, ${fixture.cases.length} cases`, () => {
         } else {
           const actual = run();
           const tolerance = 1e-12 * Math.max(1, Math.abs(c.expected));
-          expect(Math.abs(actual - c.expected), `${corpus.name} weights ${JSON.stringify(c.weights)} auto=${c.autoReweigh}: ${actual} vs ${c.expected}`).toBeLessThanOrEqual(
-            tolerance,
-          );
+          expect(
+            Math.abs(actual - c.expected),
+            `${corpus.name} weights ${JSON.stringify(c.weights)} auto=${c.autoReweigh}: ${actual} vs ${c.expected}`,
+          ).toBeLessThanOrEqual(tolerance);
           // Also match NLTK's tiny positive scores relative to their size (method 0 quirk).
           if (c.expected > 0 && c.expected < 1e-20) expect(actual / c.expected).toBeCloseTo(1, 10);
         }
@@ -43,9 +55,14 @@ describe(`NLTK corpus_bleu, ${fixture.cases.length} cases`, () => {
   }
   it('sentence_bleu equals NLTK (docstring example, method1)', () => {
     const s = fixture.sentence;
-    expect(nltkSentenceBleu(s.references, s.hypothesis, { smoothing: s.smoothing })).toBeCloseTo(s.expected, 14);
+    expect(nltkSentenceBleu(s.references, s.hypothesis, { smoothing: s.smoothing })).toBeCloseTo(
+      s.expected,
+      14,
+    );
   });
   it('mismatched lengths name the fix', () => {
-    expect(() => nltkCorpusBleu([[['a']]], [['a'], ['b']])).toThrow(/hypotheses has 2 items but listOfReferences has 1/);
+    expect(() => nltkCorpusBleu([[['a']]], [['a'], ['b']])).toThrow(
+      /hypotheses has 2 items but listOfReferences has 1/,
+    );
   });
 });

@@ -5,14 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  type BleuSmoothing,
+  type BleuTokenizerName,
   bleuFromStatistics,
   corpusBleu,
   corpusChrf,
   corpusTer,
   sentenceBleu,
   sentenceChrf,
-  type BleuSmoothing,
-  type BleuTokenizerName,
 } from '../src/index.js';
 
 // test/test_bleu.py and README.md ("The dog bit the man." example)
@@ -45,7 +45,11 @@ describe('raw corpus BLEU, floor smoothing 0.01, tokenize none (test_raw_bleu_ca
     [['this is a fest'], ['this is a test'], 0.223606797749979],
   ];
   it.each(cases)('%j vs %j', (hyps, refs, expected) => {
-    const score = corpusBleu(hyps, [refs], { smoothMethod: 'floor', smoothValue: 0.01, tokenize: 'none' });
+    const score = corpusBleu(hyps, [refs], {
+      smoothMethod: 'floor',
+      smoothValue: 0.01,
+      tokenize: 'none',
+    });
     expect(Math.abs(score.score / 100 - expected)).toBeLessThan(1e-8);
   });
 });
@@ -70,9 +74,13 @@ describe('effective order (test_case_effective_order, floor 0.01, none)', () => 
 
 describe('BLEU statistics and scoring (test_bleu.py)', () => {
   it('counts and totals (test_case_statistics)', () => {
-    const score = corpusBleu(['am I am a character sequence'], [['I am a symbol string sequence a a']], {
-      tokenize: 'none',
-    });
+    const score = corpusBleu(
+      ['am I am a character sequence'],
+      [['I am a symbol string sequence a a']],
+      {
+        tokenize: 'none',
+      },
+    );
     expect(score.counts).toEqual([4, 2, 1, 0]);
     expect(score.totals).toEqual([6, 5, 4, 3]);
   });
@@ -98,13 +106,16 @@ describe('BLEU statistics and scoring (test_bleu.py)', () => {
     [[0, 0, 0, 0], [0, 0, 0, 0], 0, 0, 0.1],
     [[0, 0, 0, 0], [0, 0, 0, 0], 1, 5, 0.01],
   ];
-  it.each(degenerate)('degenerate statistics %j/%j give exactly 0 (test_case_degenerate_stats)', (counts, totals, sys, ref, offset) => {
-    const result = bleuFromStatistics(
-      { counts, totals, hypothesisLength: sys, referenceLength: ref },
-      { smoothMethod: 'floor', smoothValue: offset },
-    );
-    expect(result.score).toBe(0);
-  });
+  it.each(degenerate)(
+    'degenerate statistics %j/%j give exactly 0 (test_case_degenerate_stats)',
+    (counts, totals, sys, ref, offset) => {
+      const result = bleuFromStatistics(
+        { counts, totals, hypothesisLength: sys, referenceLength: ref },
+        { smoothMethod: 'floor', smoothValue: offset },
+      );
+      expect(result.score).toBe(0);
+    },
+  );
 });
 
 describe('max n-gram order (test_bleu.py test_bleu_max_order, sacreBLEU 2.x)', () => {
@@ -138,10 +149,13 @@ describe('sentence BLEU (test/test_sentence_bleu.py, issue #98 example)', () => 
     ['exp', undefined, false, 'char', 40.8759],
     ['exp', undefined, true, 'char', 42.0267],
   ];
-  it.each(cases)('smooth %s value %s lowercase %s tok %s → %f', (smoothMethod, smoothValue, lowercase, tokenize, expected) => {
-    const score = sentenceBleu(SYS, [REF], { smoothMethod, smoothValue, lowercase, tokenize });
-    expect(Math.abs(score.score - expected)).toBeLessThan(1e-3);
-  });
+  it.each(cases)(
+    'smooth %s value %s lowercase %s tok %s → %f',
+    (smoothMethod, smoothValue, lowercase, tokenize, expected) => {
+      const score = sentenceBleu(SYS, [REF], { smoothMethod, smoothValue, lowercase, tokenize });
+      expect(Math.abs(score.score - expected)).toBeLessThan(1e-3);
+    },
+  );
   // Issue #141: no matching n-gram at all → 0 whatever the smoothing.
   const zero: [BleuSmoothing, number | undefined][] = [
     ['exp', undefined],
@@ -152,7 +166,9 @@ describe('sentence BLEU (test/test_sentence_bleu.py, issue #98 example)', () => 
     ['add-k', 1],
   ];
   it.each(zero)('no overlap with %s/%s → 0 (test_cases_zero_bleu)', (smoothMethod, smoothValue) => {
-    expect(sentenceBleu('this is a cat', ['okay thanks'], { smoothMethod, smoothValue }).score).toBe(0);
+    expect(
+      sentenceBleu('this is a cat', ['okay thanks'], { smoothMethod, smoothValue }).score,
+    ).toBe(0);
   });
 });
 
@@ -196,8 +212,12 @@ describe('chrF (test/test_chrf.py)', () => {
     [['a b c'], ['a b c'], 50.0],
     [['a b c'], ['abc'], 50.0],
     [
-      [' risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .'],
-      ['risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .'],
+      [
+        ' risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .',
+      ],
+      [
+        'risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .',
+      ],
       63.36173,
     ],
     [
@@ -212,7 +232,12 @@ describe('chrF (test/test_chrf.py)', () => {
     ],
   ];
   it.each(epsCases)('eps smoothing %j vs %j → %f', (hyps, refs, expected) => {
-    const score = corpusChrf(hyps, [refs], { charOrder: 6, wordOrder: 0, beta: 3, epsSmoothing: true });
+    const score = corpusChrf(hyps, [refs], {
+      charOrder: 6,
+      wordOrder: 0,
+      beta: 3,
+      epsSmoothing: true,
+    });
     expect(Math.abs(score.score - expected)).toBeLessThan(1e-4);
   });
   // test_cases_effective_order: eps_smoothing=False (sacreBLEU < 2.0 behaviour)
@@ -242,7 +267,12 @@ describe('chrF (test/test_chrf.py)', () => {
     ],
   ];
   it.each(whitespaceCases)('keep whitespace %s', (hyp, ref, expected) => {
-    const score = corpusChrf([hyp], [[ref]], { charOrder: 6, wordOrder: 0, beta: 3, whitespace: true });
+    const score = corpusChrf([hyp], [[ref]], {
+      charOrder: 6,
+      wordOrder: 0,
+      beta: 3,
+      whitespace: true,
+    });
     expect(Math.abs(score.score - expected)).toBeLessThan(1e-4);
   });
   const sentenceCases: [string, string, number][] = [

@@ -4,7 +4,14 @@
  * exclusive in strict mode; this package always uses an exclusive `end`.
  */
 import { describe, expect, it } from 'vitest';
-import { type TaggingScheme, getEntities, getStrictEntities, seqevalAccuracy, seqevalF1, seqevalReport } from '../src/index.js';
+import {
+  getEntities,
+  getStrictEntities,
+  seqevalAccuracy,
+  seqevalF1,
+  seqevalReport,
+  type TaggingScheme,
+} from '../src/index.js';
 
 const entities = (tags: string[], scheme: TaggingScheme) =>
   getStrictEntities(tags, scheme).map((e) => [e.type, e.start, e.end]);
@@ -25,8 +32,14 @@ describe('default (conlleval-compatible) mode', () => {
     ]);
   });
   it('README example: f1 0.50, MISC 0.00, PER 1.00', () => {
-    const yTrue = [['O', 'O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'O'], ['B-PER', 'I-PER', 'O']];
-    const yPred = [['O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'I-MISC', 'O'], ['B-PER', 'I-PER', 'O']];
+    const yTrue = [
+      ['O', 'O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'O'],
+      ['B-PER', 'I-PER', 'O'],
+    ];
+    const yPred = [
+      ['O', 'O', 'B-MISC', 'I-MISC', 'I-MISC', 'I-MISC', 'O'],
+      ['B-PER', 'I-PER', 'O'],
+    ];
     expect(seqevalF1(yTrue, yPred)).toBe(0.5);
     const report = seqevalReport(yTrue, yPred);
     expect(report.perType.MISC).toEqual({ precision: 0, recall: 0, f1: 0, support: 1 });
@@ -43,8 +56,12 @@ describe('default (conlleval-compatible) mode', () => {
     expect(seqevalF1(yTrue, yPred, { mode: 'strict', scheme: 'IOB2' })).toBe(0);
   });
   it('types with hyphens and non-Latin names (test_token_tag)', () => {
-    expect(getEntities(['B-ORG-COMPANY', 'I-ORG-COMPANY']).map((e) => e.type)).toEqual(['ORG-COMPANY']);
-    expect(getEntities(['B-組織', 'I-組織', 'O']).map((e) => [e.type, e.start, e.end])).toEqual([['組織', 0, 2]]);
+    expect(getEntities(['B-ORG-COMPANY', 'I-ORG-COMPANY']).map((e) => e.type)).toEqual([
+      'ORG-COMPANY',
+    ]);
+    expect(getEntities(['B-組織', 'I-組織', 'O']).map((e) => [e.type, e.start, e.end])).toEqual([
+      ['組織', 0, 2],
+    ]);
   });
 });
 
@@ -58,8 +75,20 @@ const SCHEME_TABLES: Record<TaggingScheme, [string, [string, number, number][]][
     ['O B-PER', []],
     ['I-PER O', [['PER', 0, 1]]],
     ['I-PER I-PER', [['PER', 0, 2]]],
-    ['I-PER I-ORG', [['PER', 0, 1], ['ORG', 1, 2]]],
-    ['I-PER B-PER', [['PER', 0, 1], ['PER', 1, 2]]],
+    [
+      'I-PER I-ORG',
+      [
+        ['PER', 0, 1],
+        ['ORG', 1, 2],
+      ],
+    ],
+    [
+      'I-PER B-PER',
+      [
+        ['PER', 0, 1],
+        ['PER', 1, 2],
+      ],
+    ],
     ['I-PER B-ORG', [['PER', 0, 1]]],
     ['B-PER O', []],
     ['B-PER I-PER', [['PER', 1, 2]]],
@@ -81,8 +110,20 @@ const SCHEME_TABLES: Record<TaggingScheme, [string, [string, number, number][]][
     ['B-PER O', [['PER', 0, 1]]],
     ['B-PER I-PER', [['PER', 0, 2]]],
     ['B-PER I-ORG', [['PER', 0, 1]]],
-    ['B-PER B-PER', [['PER', 0, 1], ['PER', 1, 2]]],
-    ['B-PER B-ORG', [['PER', 0, 1], ['ORG', 1, 2]]],
+    [
+      'B-PER B-PER',
+      [
+        ['PER', 0, 1],
+        ['PER', 1, 2],
+      ],
+    ],
+    [
+      'B-PER B-ORG',
+      [
+        ['PER', 0, 1],
+        ['ORG', 1, 2],
+      ],
+    ],
   ],
   IOE1: [
     ['E-PER', []],
@@ -92,7 +133,13 @@ const SCHEME_TABLES: Record<TaggingScheme, [string, [string, number, number][]][
     ['O E-PER', []],
     ['I-PER O', [['PER', 0, 1]]],
     ['I-PER I-PER', [['PER', 0, 2]]],
-    ['I-PER I-ORG', [['PER', 0, 1], ['ORG', 1, 2]]],
+    [
+      'I-PER I-ORG',
+      [
+        ['PER', 0, 1],
+        ['ORG', 1, 2],
+      ],
+    ],
     ['I-PER E-ORG', [['PER', 0, 1]]],
     ['E-PER O', []],
     ['E-PER I-PER', [['PER', 1, 2]]],
@@ -114,8 +161,20 @@ const SCHEME_TABLES: Record<TaggingScheme, [string, [string, number, number][]][
     ['E-PER O', [['PER', 0, 1]]],
     ['E-PER I-PER', [['PER', 0, 1]]],
     ['E-PER I-ORG', [['PER', 0, 1]]],
-    ['E-PER E-PER', [['PER', 0, 1], ['PER', 1, 2]]],
-    ['E-PER E-ORG', [['PER', 0, 1], ['ORG', 1, 2]]],
+    [
+      'E-PER E-PER',
+      [
+        ['PER', 0, 1],
+        ['PER', 1, 2],
+      ],
+    ],
+    [
+      'E-PER E-ORG',
+      [
+        ['PER', 0, 1],
+        ['ORG', 1, 2],
+      ],
+    ],
   ],
   IOBES: [
     ['O', []],
@@ -136,7 +195,13 @@ const SCHEME_TABLES: Record<TaggingScheme, [string, [string, number, number][]][
     ['S-PER I-PER', [['PER', 0, 1]]],
     ['S-PER B-PER', [['PER', 0, 1]]],
     ['S-PER E-PER', [['PER', 0, 1]]],
-    ['S-PER S-PER', [['PER', 0, 1], ['PER', 1, 2]]],
+    [
+      'S-PER S-PER',
+      [
+        ['PER', 0, 1],
+        ['PER', 1, 2],
+      ],
+    ],
   ],
   BILOU: [
     ['O', []],
@@ -156,12 +221,21 @@ const SCHEME_TABLES: Record<TaggingScheme, [string, [string, number, number][]][
     ['U-PER I-PER', [['PER', 0, 1]]],
     ['U-PER B-PER', [['PER', 0, 1]]],
     ['U-PER L-PER', [['PER', 0, 1]]],
-    ['U-PER U-PER', [['PER', 0, 1], ['PER', 1, 2]]],
+    [
+      'U-PER U-PER',
+      [
+        ['PER', 0, 1],
+        ['PER', 1, 2],
+      ],
+    ],
   ],
 };
 
 describe('strict mode chunking (tests/test_scheme.py)', () => {
-  for (const [scheme, table] of Object.entries(SCHEME_TABLES) as [TaggingScheme, (typeof SCHEME_TABLES)['IOB1']][]) {
+  for (const [scheme, table] of Object.entries(SCHEME_TABLES) as [
+    TaggingScheme,
+    (typeof SCHEME_TABLES)['IOB1'],
+  ][]) {
     it.each(table)(`${scheme}: %s`, (tags, expected) => {
       expect(entities(tags.split(' '), scheme)).toEqual(expected);
     });
@@ -172,7 +246,9 @@ describe('strict mode chunking (tests/test_scheme.py)', () => {
     });
   }
   it('IOB2 rejects IOBES tags with a message naming the allowed prefixes (TestTokens)', () => {
-    expect(() => getStrictEntities(['B-PER', 'E-PER', 'S-PER'], 'IOB2')).toThrow(/allowed prefixes are I, O, B/);
+    expect(() => getStrictEntities(['B-PER', 'E-PER', 'S-PER'], 'IOB2')).toThrow(
+      /allowed prefixes are I, O, B/,
+    );
   });
   it.each([
     ['E', 'IOB1'],
@@ -183,11 +259,17 @@ describe('strict mode chunking (tests/test_scheme.py)', () => {
     ['S', 'IOE1'],
     ['B', 'IOE2'],
     ['S', 'IOE2'],
-  ] as [string, TaggingScheme][])('invalid prefix %s in %s (test_invalid_prefix)', (tag, scheme) => {
-    expect(() => getStrictEntities([tag], scheme)).toThrow(/invalid tag/);
-  });
+  ] as [string, TaggingScheme][])(
+    'invalid prefix %s in %s (test_invalid_prefix)',
+    (tag, scheme) => {
+      expect(() => getStrictEntities([tag], scheme)).toThrow(/invalid tag/);
+    },
+  );
   it('entities are per sentence in strict mode (test_entities_filter)', () => {
-    const report = seqevalReport([['B-PER', 'B-ORG']], [['B-PER', 'B-ORG']], { mode: 'strict', scheme: 'IOB2' });
+    const report = seqevalReport([['B-PER', 'B-ORG']], [['B-PER', 'B-ORG']], {
+      mode: 'strict',
+      scheme: 'IOB2',
+    });
     expect(Object.keys(report.perType)).toEqual(['ORG', 'PER']);
   });
   it('strict mode without a scheme says how to pass one', () => {
@@ -198,6 +280,8 @@ describe('strict mode chunking (tests/test_scheme.py)', () => {
 describe('seqeval errors', () => {
   it('mismatched sentence counts and lengths name the fix', () => {
     expect(() => seqevalF1([['O']], [['O'], ['O']])).toThrow(/yTrue has 1 items but yPred has 2/);
-    expect(() => seqevalF1([['O', 'O']], [['O']])).toThrow(/sentence 0 has 2 true tags but 1 predicted tags/);
+    expect(() => seqevalF1([['O', 'O']], [['O']])).toThrow(
+      /sentence 0 has 2 true tags but 1 predicted tags/,
+    );
   });
 });
