@@ -9,7 +9,8 @@
  *   ancestral sampling this is the Monte-Carlo estimate of the expected utility (Eikema & Aziz
  *   2020, "Is MAP Decoding All You Need?").
  * - `'probability'`: w(e) ∝ exp(logProb(e)) over the distinct sequences of E, i.e. the model's
- *   posterior renormalized on the evidence set (N-best MBR, as in Kumar & Byrne §3).
+ *   posterior renormalized on the evidence set (N-best MBR, as in Kumar & Byrne §3). A sequence
+ *   listed more than once counts once, with the logProb of its first entry.
  * Ties go to the lowest candidate index.
  */
 import { type BeamSearchOptions, beamSearch } from './beam.js';

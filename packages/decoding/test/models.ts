@@ -21,7 +21,8 @@ export function bigramModel(
   const rows = (previous: ArrayLike<number>): StepOutput<number> => {
     const scores = new Float32Array(previous.length * vocabSize);
     for (let r = 0; r < previous.length; r++) {
-      const offset = kind === 'logits' ? 3.25 * (r + 1) : 0; // logits are log p + any constant
+      // Logits are log p plus any per-row constant; kept small so float32 keeps log p's digits.
+      const offset = kind === 'logits' ? 1.5 * (r % 3) - 1 : 0;
       for (let v = 0; v < vocabSize; v++) {
         scores[r * vocabSize + v] = Math.log(table[previous[r]][v]) + offset;
       }
