@@ -10,6 +10,7 @@ export {
   writeArpaFile,
 } from './arpa.js';
 export { NgramCounts, NgramLevel } from './counts.js';
+export { ngramStepFunction, type StepFunctionOptions } from './decoding-adapter.js';
 export { AbsoluteDiscountingEstimator } from './estimators/absolute-discounting.js';
 export { AdditiveEstimator } from './estimators/additive.js';
 export type { Estimator } from './estimators/estimator.js';

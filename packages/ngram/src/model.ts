@@ -20,7 +20,11 @@ export type EstimatorSpec =
   | { kind: 'witten-bell' }
   | { kind: 'absolute-discounting'; discount?: number }
   | { kind: 'kneser-ney'; discount?: number; nltkCompatible?: boolean }
-  | { kind: 'modified-kneser-ney'; discounts?: readonly Discounts[] }
+  | {
+      kind: 'modified-kneser-ney';
+      discounts?: readonly Discounts[];
+      discountFallback?: Discounts;
+    }
   | { kind: 'katz' }
   | { kind: 'stupid-backoff'; alpha?: number };
 
@@ -147,6 +151,7 @@ function createEstimator(
     case 'modified-kneser-ney':
       return new ModifiedKneserNeyEstimator(counts, vocabulary.size, {
         discounts: spec.discounts,
+        discountFallback: spec.discountFallback,
         startId: vocabulary.has(symbols.start) ? vocabulary.idOf(symbols.start) : -1,
       });
     case 'katz':

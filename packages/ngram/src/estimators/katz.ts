@@ -12,8 +12,13 @@ import { SimpleGoodTuring } from './good-turing.js';
  * with d_r = p_r N / r from simple Good-Turing on the count-of-counts of each order. At the
  * unigram level the Good-Turing mass is shared equally by the vocabulary words never seen
  * (including the unknown word), or, when every word was seen, the discounted unigrams are
- * renormalized.
+ * renormalized. Likewise, when the words seen after h already hold (almost) all of the
+ * lower-order mass (so α(h) would divide by ~0), the mass freed by discounting has nowhere
+ * to go and the seen words of h are renormalized instead (as SRILM does).
  */
+/** Below this lower-order mass left for unseen words, α(h) is numerically meaningless. */
+const MIN_LOWER_MASS = 1e-6;
+
 export class KatzEstimator implements Estimator {
   readonly name = 'katz';
   readonly normalized = true;
@@ -21,6 +26,8 @@ export class KatzEstimator implements Estimator {
   readonly goodTuring: SimpleGoodTuring[];
   /** α(h) for contexts at levels 1..order−1 (index 0 unused). */
   private readonly alpha: Float64Array[];
+  /** Scale of the seen probabilities after h: 1, or 1/Σ when they are renormalized. */
+  private readonly seenScale: Float64Array[];
   private readonly unseenUnigram: number;
   private readonly unigramScale: number;
 
@@ -50,7 +57,10 @@ export class KatzEstimator implements Estimator {
     // α(h) needs, for each context, the mass of its seen words under h and under h′.
     const links = counts.suffixLinks();
     this.alpha = [new Float64Array(0)];
+    this.seenScale = [new Float64Array(0)];
     for (let level = 1; level < order; level++) {
+      const scale = new Float64Array(counts.levels[level].size).fill(1);
+      this.seenScale.push(scale);
       const children = counts.levels[level + 1];
       const seenHigher = new Float64Array(counts.levels[level].size);
       const seenLower = new Float64Array(counts.levels[level].size);
@@ -61,18 +71,24 @@ export class KatzEstimator implements Estimator {
       }
       const alpha = new Float64Array(counts.levels[level].size);
       for (let context = 0; context < alpha.length; context++) {
-        const left = Math.max(0, 1 - seenHigher[context]);
         const lowerLeft = 1 - seenLower[context];
-        // No continuation seen: back off with weight 1. No lower mass left: nothing to share.
-        alpha[context] =
-          counts.childTotal[level][context] === 0 ? 1 : lowerLeft > 1e-12 ? left / lowerLeft : 0;
+        if (counts.childTotal[level][context] === 0) {
+          alpha[context] = 1; // no continuation seen: back off entirely
+        } else if (lowerLeft < MIN_LOWER_MASS) {
+          scale[context] = 1 / seenHigher[context];
+          alpha[context] = 0;
+        } else {
+          alpha[context] = Math.max(0, 1 - seenHigher[context]) / lowerLeft;
+        }
       }
       this.alpha.push(alpha);
     }
   }
 
   get byteLength(): number {
-    return this.alpha.reduce((bytes, array) => bytes + array.byteLength, 0);
+    let bytes = 0;
+    for (const array of [...this.alpha, ...this.seenScale]) bytes += array.byteLength;
+    return bytes;
   }
 
   /** d_r · c(h w) / c(h •) for a counted n-gram node of length n. */
@@ -88,7 +104,8 @@ export class KatzEstimator implements Estimator {
   /** Katz probability of a counted n-gram node (its own word after its own context). */
   private seenProbability(n: number, node: number): number {
     const frequency = this.discountedFrequency(n, node);
-    return n === 1 ? frequency * this.unigramScale : frequency;
+    if (n === 1) return frequency * this.unigramScale;
+    return frequency * this.seenScale[n - 1][this.counts.levels[n].parent[node]];
   }
 
   probability(word: number, chain: Int32Array, chainLength: number): number {

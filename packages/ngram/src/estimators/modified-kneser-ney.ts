@@ -11,6 +11,12 @@ export interface ModifiedKneserNeyOptions {
    * count-of-counts of each order's adjusted counts (Chen & Goodman 1999, eq. 26).
    */
   discounts?: readonly Discounts[];
+  /**
+   * Discounts used for an order whose count-of-counts cannot support the estimate (some of
+   * n1..n4 is 0, typical of character unigrams), as KenLM's `--discount_fallback`
+   * (whose default is 0.5 1 1.5). Default: none, so such data throws, as KenLM does.
+   */
+  discountFallback?: Discounts;
   /** Id of the start-of-sentence symbol, whose n-grams keep raw counts (as KenLM's lmplz). */
   startId?: number;
 }
@@ -25,7 +31,7 @@ export function estimateDiscounts(countOfCounts: readonly number[], order = 0): 
   const label = order > 0 ? ` for ${order}-grams` : '';
   if (!(n1 > 0 && n2 > 0 && n3 > 0 && n4 > 0)) {
     throw new RangeError(
-      `modified Kneser-Ney needs n1..n4 > 0${label} to estimate its discounts, got n1=${n1} n2=${n2} n3=${n3} n4=${n4}; pass \`discounts\` explicitly or train on more data`,
+      `modified Kneser-Ney needs n1..n4 > 0${label} to estimate its discounts, got n1=${n1} n2=${n2} n3=${n3} n4=${n4}; pass \`discountFallback: [0.5, 1, 1.5]\` (KenLM's --discount_fallback) or \`discounts\` explicitly, or train on more data`,
     );
   }
   const y = n1 / (n1 + 2 * n2);
@@ -37,11 +43,19 @@ export function estimateDiscounts(countOfCounts: readonly number[], order = 0): 
   discounts.forEach((discount, index) => {
     if (!(discount > 0 && discount < index + 1)) {
       throw new RangeError(
-        `modified Kneser-Ney discount D${index + 1}${label} = ${discount} is outside (0, ${index + 1}) (n1=${n1} n2=${n2} n3=${n3} n4=${n4}); pass \`discounts\` explicitly or train on more data`,
+        `modified Kneser-Ney discount D${index + 1}${label} = ${discount} is outside (0, ${index + 1}) (n1=${n1} n2=${n2} n3=${n3} n4=${n4}); pass \`discountFallback: [0.5, 1, 1.5]\` or \`discounts\` explicitly, or train on more data`,
       );
     }
   });
   return discounts;
+}
+
+function estimateDiscountsOr(countOfCounts: readonly number[], fallback: Discounts): Discounts {
+  try {
+    return estimateDiscounts(countOfCounts);
+  } catch {
+    return fallback;
+  }
 }
 
 /**
@@ -107,7 +121,11 @@ export class ModifiedKneserNeyEstimator implements Estimator {
       const countOfCounts = [0, 0, 0, 0];
       for (const value of this.adjusted[n])
         if (value >= 1 && value <= 4) countOfCounts[value - 1]++;
-      this.discounts.push(estimateDiscounts(countOfCounts, n));
+      this.discounts.push(
+        options.discountFallback
+          ? estimateDiscountsOr(countOfCounts, options.discountFallback)
+          : estimateDiscounts(countOfCounts, n),
+      );
     }
 
     this.adjustedTotal = [];
