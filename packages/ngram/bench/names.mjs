@@ -1,0 +1,285 @@
+// Character-level n-gram benchmark on names.txt (not a CI test).
+//
+//   node packages/ngram/bench/names.mjs [path/to/names.txt] [--zipf]
+//
+// Needs a build (`dist/`). Exports runNamesBench() returning records
+// { workload, shape, system, metric, median, min, max, unit, samples } for aggregation.
+// Test loss: 1,000 names held out by namesSplit (seed 42); for each order the smoothing is
+// chosen on a validation set carved from the training names, then refit on all of them.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  mulberry32,
+  NgramCounts,
+  NgramModel,
+  namesSplit,
+  padSentence,
+  Vocabulary,
+} from '../dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DEFAULT_NAMES = resolve(here, '../../../../shared/data/names.txt');
+
+const CANDIDATES = [
+  { kind: 'modified-kneser-ney', discountFallback: [0.5, 1, 1.5] },
+  { kind: 'kneser-ney', discount: 0.5 },
+  { kind: 'kneser-ney', discount: 0.75 },
+  { kind: 'kneser-ney', discount: 0.9 },
+  { kind: 'witten-bell' },
+  { kind: 'absolute-discounting', discount: 0.75 },
+  { kind: 'katz' },
+  { kind: 'lidstone', gamma: 0.01 },
+  { kind: 'lidstone', gamma: 0.1 },
+];
+
+function label(spec) {
+  const { kind, ...params } = spec;
+  const shown = Object.entries(params).filter(([key]) => key !== 'discountFallback');
+  return shown.length ? `${kind}(${shown.map(([k, v]) => `${k}=${v}`).join(',')})` : kind;
+}
+
+function summarize(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    median: sorted[Math.floor(sorted.length / 2)],
+    min: sorted[0],
+    max: sorted.at(-1),
+    samples: values.length,
+  };
+}
+
+function record(workload, shape, system, metric, values, unit) {
+  return { workload, shape, system, metric, ...summarize(values), unit };
+}
+
+function timeIt(fn) {
+  const start = process.hrtime.bigint();
+  const result = fn();
+  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, result };
+}
+
+const toChars = (names) => names.map((name) => [...name]);
+
+export function runNamesBench({
+  namesPath = DEFAULT_NAMES,
+  repeats = 5,
+  zipf = false,
+  log = () => {},
+} = {}) {
+  const records = [];
+  const { train, test } = namesSplit(readFileSync(namesPath, 'utf8'));
+  const trainChars = toChars(train);
+  const testChars = toChars(test);
+  const fitChars = trainChars.slice(1000);
+  const validationChars = trainChars.slice(0, 1000);
+
+  // Test loss per order, smoothing chosen on validation.
+  for (const order of [2, 3, 4, 5]) {
+    let best = null;
+    for (const spec of CANDIDATES) {
+      const model = NgramModel.fit(fitChars, { order, estimator: spec, padding: 'single-end' });
+      // Katz can leave no mass for unseen words after a context whose counts are all undiscounted
+      // (d_r = 1); such a candidate simply loses (infinite loss).
+      const loss = model.evaluate(validationChars, {
+        breakdown: false,
+        zeroProbability: 'infinity',
+      }).crossEntropyNats;
+      if (!Number.isFinite(loss)) {
+        log(`order ${order}: ${label(spec)} gives some validation character probability 0`);
+        continue;
+      }
+      records.push(
+        record(
+          'names-validation-loss',
+          `order=${order}`,
+          `ngram ${label(spec)}`,
+          'validation loss',
+          [loss],
+          'nats/char',
+        ),
+      );
+      if (!best || loss < best.loss) best = { spec, loss };
+    }
+    const model = NgramModel.fit(trainChars, {
+      order,
+      estimator: best.spec,
+      padding: 'single-end',
+    });
+    const evaluation = model.evaluate(testChars, { breakdown: false });
+    log(
+      `order ${order}: ${label(best.spec)} test ${evaluation.crossEntropyNats.toFixed(4)} nats/char (${evaluation.tokenCount} chars, ${evaluation.oovCount} OOV)`,
+    );
+    records.push(
+      record(
+        'names-test-loss',
+        `order=${order}`,
+        `ngram ${label(best.spec)}`,
+        'test loss',
+        [evaluation.crossEntropyNats],
+        'nats/char',
+      ),
+    );
+  }
+
+  // Counting throughput: raw counting of every everygram up to order 5.
+  const order = 5;
+  const vocabulary = Vocabulary.fromSentences(trainChars, order, 'single-end');
+  const padded = trainChars.map((name) =>
+    vocabulary.lookup(padSentence(name, order, 'single-end')),
+  );
+  const predictedTokens = trainChars.reduce((sum, name) => sum + name.length + 1, 0);
+  const countRates = [];
+  let counts;
+  for (let r = 0; r < repeats; r++) {
+    const { seconds, result } = timeIt(() => NgramCounts.count(padded, order, vocabulary.size));
+    counts = result;
+    countRates.push(predictedTokens / seconds);
+  }
+  log(`counting: ${summarize(countRates).median.toFixed(0)} tokens/s`);
+  records.push(
+    record(
+      'names-counting',
+      `order=5 tokens=${predictedTokens}`,
+      'ngram NgramCounts',
+      'throughput',
+      countRates,
+      'tokens/s',
+    ),
+  );
+  const ngrams = counts.distinctNgrams.reduce((a, b) => a + b, 0);
+  records.push(
+    record(
+      'names-memory',
+      `order=5 ngrams=${ngrams}`,
+      'ngram NgramCounts',
+      'count bytes',
+      [counts.byteLength],
+      'bytes',
+    ),
+  );
+  records.push(
+    record(
+      'names-memory',
+      `order=5 ngrams=${ngrams}`,
+      'ngram NgramCounts',
+      'bytes per n-gram',
+      [counts.byteLength / ngrams],
+      'bytes',
+    ),
+  );
+
+  // Query throughput: P(char | 4 previous chars) under modified Kneser-Ney.
+  const model = NgramModel.fit(trainChars, {
+    order,
+    estimator: CANDIDATES[0],
+    padding: 'single-end',
+  });
+  records.push(
+    record(
+      'names-memory',
+      `order=5 ngrams=${ngrams}`,
+      'ngram modified-kneser-ney',
+      'model bytes',
+      [model.byteLength],
+      'bytes',
+    ),
+  );
+  const queries = [];
+  for (const name of testChars) {
+    const ids = model.vocabulary.lookup(padSentence(name, order, 'single-end'));
+    for (let i = order - 1; i < ids.length; i++)
+      queries.push([ids[i], ids.subarray(i - order + 1, i)]);
+  }
+  const queryRates = [];
+  let sink = 0;
+  for (let r = 0; r < repeats; r++) {
+    const { seconds } = timeIt(() => {
+      for (let pass = 0; pass < 10; pass++) {
+        for (const [word, context] of queries) sink += model.probabilityOfIds(word, context);
+      }
+    });
+    queryRates.push((queries.length * 10) / seconds);
+  }
+  if (sink === 0) throw new Error('queries returned nothing');
+  log(`queries: ${summarize(queryRates).median.toFixed(0)} queries/s`);
+  records.push(
+    record(
+      'names-query',
+      'order=5',
+      'ngram modified-kneser-ney',
+      'throughput',
+      queryRates,
+      'queries/s',
+    ),
+  );
+
+  if (zipf) records.push(...zipfBench(log));
+  return records;
+}
+
+/**
+ * Memory at scale: 10M tokens of Zipf-distributed words (vocabulary 100k, exponent 1.1),
+ * counted at order 5. Close to the worst case, since almost every 4- and 5-gram is new.
+ */
+function zipfBench(log) {
+  const tokens = 10_000_000;
+  const vocabularySize = 100_000;
+  const random = mulberry32(1);
+  const cumulative = new Float64Array(vocabularySize);
+  let total = 0;
+  for (let rank = 0; rank < vocabularySize; rank++)
+    cumulative[rank] = total += 1 / (rank + 1) ** 1.1;
+  const sentences = [];
+  for (let produced = 0; produced < tokens; ) {
+    const length = Math.min(tokens - produced, 20);
+    const sentence = new Int32Array(length);
+    for (let i = 0; i < length; i++) {
+      const target = random() * total;
+      let lo = 0;
+      let hi = vocabularySize - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cumulative[mid] < target) lo = mid + 1;
+        else hi = mid;
+      }
+      sentence[i] = lo;
+    }
+    sentences.push(sentence);
+    produced += length;
+  }
+  const { seconds, result } = timeIt(() => NgramCounts.count(sentences, 5, vocabularySize));
+  const ngrams = result.distinctNgrams.reduce((a, b) => a + b, 0);
+  log(
+    `zipf 10M order 5: ${ngrams} n-grams, ${(result.byteLength / 2 ** 20).toFixed(0)} MiB, ${(tokens / seconds).toFixed(0)} tokens/s`,
+  );
+  return [
+    record(
+      'zipf-counting',
+      'order=5 tokens=1e7',
+      'ngram NgramCounts',
+      'throughput',
+      [tokens / seconds],
+      'tokens/s',
+    ),
+    record(
+      'zipf-memory',
+      `order=5 tokens=1e7 ngrams=${ngrams}`,
+      'ngram NgramCounts',
+      'count bytes',
+      [result.byteLength],
+      'bytes',
+    ),
+  ];
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const path = args.find((arg) => !arg.startsWith('--'));
+  const records = runNamesBench({
+    namesPath: path ?? DEFAULT_NAMES,
+    zipf: args.includes('--zipf'),
+    log: (line) => console.error(line),
+  });
+  console.log(JSON.stringify(records, null, 2));
+}
