@@ -287,7 +287,9 @@ export async function runBeamGroups<S>(
 
     const live = groups.flatMap((group) => group.beams);
     const indices = Int32Array.from(live, (beam) => beam.row);
-    const states = await reorderStates(model, output.states, indices);
+    const unchanged =
+      indices.length === output.states.length && indices.every((row, i) => row === i);
+    const states = unchanged ? output.states : await reorderStates(model, output.states, indices);
     const lastTokens = Int32Array.from(live, (beam) => beam.tokens[beam.tokens.length - 1]);
     const sequences = live.map((beam) => prompt.concat(beam.tokens));
     output = await stepModel(model, lastTokens, states, sequences);
