@@ -71,6 +71,12 @@ export interface FitResult {
   readonly converged: boolean;
 }
 
+/** Options of `fitLabeled`: the masks, seed and pseudocounts of `fit`. */
+export type LabeledFitOptions = Omit<
+  FitOptions,
+  'algorithm' | 'maxIterations' | 'tolerance' | 'onIteration'
+>;
+
 /** Options of inference methods. */
 export interface InferenceOptions {
   /** Overrides the model's forwardBackward setting. */
@@ -361,6 +367,63 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
     return { logLikelihoodHistory: history, iterations: iteration, converged };
   }
 
+  /**
+   * Supervised maximum-likelihood estimate from sequences whose hidden states are known (e.g.
+   * a tagged corpus): the M-step with one-hot posteriors, so pseudocounts act as in fit().
+   * Parameters not yet set are first initialized as fit() would, then all are re-estimated.
+   */
+  fitLabeled(
+    sequences: readonly Sequence[],
+    stateSequences: readonly ArrayLike<number>[],
+    options: LabeledFitOptions = {},
+  ): void {
+    const batch = this.packSequences(sequences);
+    if (stateSequences.length !== batch.numSequences) {
+      throw new HmmInputError(
+        `expected one state sequence per observation sequence (${batch.numSequences}), got ${stateSequences.length}`,
+      );
+    }
+    const { numSequences: N, maxLength: T, lengths } = batch;
+    const S = this.numStates;
+    const gamma = new Float64Array(N * T * S);
+    const transitionCounts = new Float64Array(S * S);
+    for (let n = 0; n < N; n++) {
+      const states = stateSequences[n];
+      if (states.length !== lengths[n]) {
+        throw new HmmInputError(
+          `state sequence ${n} has length ${states.length} but its observation sequence has ${lengths[n]}`,
+        );
+      }
+      for (let t = 0; t < lengths[n]; t++) {
+        const state = states[t];
+        if (!Number.isInteger(state) || state < 0 || state >= S) {
+          throw new HmmInputError(
+            `state sequence ${n}, step ${t}: ${state} is not a state in [0, ${S})`,
+          );
+        }
+        gamma[(n * T + t) * S + state] = 1;
+        if (t > 0) transitionCounts[states[t - 1] * S + state] += 1;
+      }
+    }
+    const letters = `st${Object.keys(this.emissionParameters).join('')}`;
+    const learn = parameterMask('params', options.params ?? letters, letters);
+    const unset = [...letters].filter((letter) => !this.isSet(letter)).join('');
+    const initialize = parameterMask('initParams', options.initParams ?? unset, letters);
+    const random = new SeededRandom(options.seed ?? 0);
+    if (initialize.has('s')) this.startProbsValue = new Float64Array(S).fill(1 / S);
+    if (initialize.has('t')) this.transitionMatrixValue = new Float64Array(S * S).fill(1 / S);
+    this.initializeEmissions(batch, initialize, random, options);
+    const counts = { gamma, transitionCounts };
+    this.updateChain(
+      batch,
+      counts,
+      learn,
+      pseudocount('startPseudocount', options.startPseudocount),
+      pseudocount('transitionPseudocount', options.transitionPseudocount),
+    );
+    this.updateEmissions(batch, counts, learn, options);
+  }
+
   /** E-step for a packed batch: gamma and summed xi (eqs. 27, 37). */
   protected expectedCounts(lattice: HmmLattice): { counts: ExpectedCounts; logLikelihood: number } {
     const result = batchPosteriors(lattice, this.forwardBackward);
@@ -371,7 +434,7 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
 
   /** M-step for pi and A (eqs. 40a-b) with Dirichlet pseudocounts. */
   private updateChain(
-    lattice: HmmLattice,
+    lattice: BatchShape,
     counts: ExpectedCounts,
     learn: Set<string>,
     startPrior: number,

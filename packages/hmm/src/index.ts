@@ -41,6 +41,7 @@ export {
   HiddenMarkovModel,
   type HmmOptions,
   type InferenceOptions,
+  type LabeledFitOptions,
 } from './hmm.js';
 export {
   backwardLog,

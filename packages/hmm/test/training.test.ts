@@ -176,6 +176,36 @@ describe('Baum-Welch', () => {
   });
 });
 
+describe('supervised estimation from labeled states', () => {
+  it('fitLabeled equals counting by hand, with pseudocounts', () => {
+    const model = new CategoricalHMM({ numStates: 2, numSymbols: 3 });
+    model.fitLabeled(
+      [
+        [0, 1, 2, 2],
+        [1, 0],
+      ],
+      [
+        [0, 0, 1, 1],
+        [1, 0],
+      ],
+      { emissionPseudocount: 1, transitionPseudocount: 0.5 },
+    );
+    expectClose(model.startProbs, [0.5, 0.5], { atol: 1e-15 });
+    // Transitions: 0->0 once, 0->1 once, 1->1 once, 1->0 once; each + 0.5.
+    expectClose(model.transitionMatrix, [0.5, 0.5, 0.5, 0.5], { atol: 1e-15 });
+    // State 0 emits 0, 1, 0 -> (2, 1, 0) + 1 = (3, 2, 1)/6; state 1 emits 2, 2, 1 -> (0, 1, 2) + 1.
+    expectClose(model.emissionMatrix, [3 / 6, 2 / 6, 1 / 6, 1 / 6, 2 / 6, 3 / 6], { atol: 1e-15 });
+    expect(() => model.fitLabeled([[0, 1]], [[0]])).toThrow(/state sequence 0 has length 1/);
+  });
+
+  it('fitLabeled on Gaussians gives per-state sample means and variances', () => {
+    const model = new GaussianHMM({ numStates: 2, featureSize: 1, minCovar: 0 });
+    model.fitLabeled([[[1], [3], [10], [14]]], [[0, 0, 1, 1]]);
+    expectClose(model.means, [2, 12], { atol: 1e-12 });
+    expectClose(model.covars, [1, 4], { atol: 1e-12 });
+  });
+});
+
 describe('Gaussian training', () => {
   const truth = new GaussianHMM({
     numStates: 3,

@@ -4,6 +4,7 @@ import {
   type FitOptions,
   HiddenMarkovModel,
   type HmmOptions,
+  type LabeledFitOptions,
   normalizeRows,
 } from '../hmm.js';
 import type { SeededRandom } from '../random.js';
@@ -54,6 +55,15 @@ export class CategoricalHMM extends HiddenMarkovModel<ArrayLike<number>, SymbolB
   override fit(sequences: readonly ArrayLike<number>[], options: CategoricalFitOptions = {}) {
     pseudocount('emissionPseudocount', options.emissionPseudocount);
     return super.fit(sequences, options);
+  }
+
+  override fitLabeled(
+    sequences: readonly ArrayLike<number>[],
+    stateSequences: readonly ArrayLike<number>[],
+    options: LabeledFitOptions & { emissionPseudocount?: number } = {},
+  ): void {
+    pseudocount('emissionPseudocount', options.emissionPseudocount);
+    super.fitLabeled(sequences, stateSequences, options);
   }
 
   protected packSequences(sequences: readonly ArrayLike<number>[]): SymbolBatch {

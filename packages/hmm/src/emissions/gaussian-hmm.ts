@@ -5,6 +5,7 @@ import {
   type FitOptions,
   HiddenMarkovModel,
   type HmmOptions,
+  type LabeledFitOptions,
   normalizeRows,
 } from '../hmm.js';
 import { logSumExp } from '../inference/lattice.js';
@@ -305,6 +306,18 @@ export class GMMHMM extends HiddenMarkovModel<VectorSequence, VectorBatch, numbe
   override fit(sequences: readonly VectorSequence[], options: GmmFitOptions = {}) {
     pseudocount('weightPseudocount', options.weightPseudocount);
     return super.fit(sequences, options);
+  }
+
+  override fitLabeled(
+    sequences: readonly VectorSequence[],
+    stateSequences: readonly ArrayLike<number>[],
+    options: LabeledFitOptions & {
+      weightPseudocount?: number;
+      meansInit?: 'kmeans' | 'random';
+    } = {},
+  ): void {
+    pseudocount('weightPseudocount', options.weightPseudocount);
+    super.fitLabeled(sequences, stateSequences, options);
   }
 
   private gaussians(): GaussianComponents {
