@@ -121,7 +121,8 @@ const FALLBACK_WARNING =
 
 /** Creates a device without making it the default. */
 export async function createDevice(options: InitOptions = {}): Promise<Device> {
-  const requested = options.backend ?? (env('SCRATCHSEQ_BACKEND') as BackendKind | undefined) ?? 'auto';
+  const requested =
+    options.backend ?? (env('SCRATCHSEQ_BACKEND') as BackendKind | undefined) ?? 'auto';
   const requireWebGPU = options.requireWebGPU ?? env('SCRATCHSEQ_REQUIRE_WEBGPU') === '1';
   if (requested !== 'webgpu' && requested !== 'cpu' && requested !== 'auto') {
     throw new Error(`unknown backend '${requested}': use 'webgpu', 'cpu' or 'auto'`);

@@ -7,15 +7,16 @@
  *   const c = matmul(tensor([[1, 2], [3, 4]]), tensor([[5], [6]]));
  *   console.log(await c.toArray()); // Float32Array [17, 39]
  */
-export { createDevice, Device, getDevice, init, setDevice, withDevice } from './device.js';
-export type { BackendKind, InitOptions } from './device.js';
-export type { AdapterDescription } from './backend/webgpu.js';
-export type { MemoryStats } from './backend/storage.js';
-export type { DType, TypedArray } from './dtype.js';
-export { empty, Tensor, tensor, writeTensor } from './tensor.js';
-export type { GradFn, TensorOptions } from './tensor.js';
-export { keep, scope } from './scope.js';
-export { isGradEnabled, noGrad } from './autograd/grad-mode.js';
+
 export { backward } from './autograd/backward.js';
+export { isGradEnabled, noGrad } from './autograd/grad-mode.js';
+export type { MemoryStats } from './backend/storage.js';
+export type { AdapterDescription } from './backend/webgpu.js';
+export type { BackendKind, InitOptions } from './device.js';
+export { createDevice, Device, getDevice, init, setDevice, withDevice } from './device.js';
+export type { DType, TypedArray } from './dtype.js';
 export * from './ops.js';
+export { keep, scope } from './scope.js';
 export { broadcastShapes, shapeToString, sizeOf } from './shape.js';
+export type { GradFn, TensorOptions } from './tensor.js';
+export { empty, Tensor, tensor, writeTensor } from './tensor.js';

@@ -3,10 +3,17 @@
  * CPU reference and derivative together); views need no kernel and live in `views.ts`.
  */
 export * from './kernels/elementwise/arith.js';
-export { argmax, argmin, logsumexp, max, mean, min, sum } from './kernels/reduce/reduce.js';
 export { matmul } from './kernels/matmul/matmul.js';
+export {
+  defaultGenerator,
+  dropout,
+  Generator,
+  manualSeed,
+  rand,
+  randn,
+} from './kernels/random/random.js';
+export { argmax, argmin, logsumexp, max, mean, min, sum } from './kernels/reduce/reduce.js';
 export { logSoftmax, softmax } from './kernels/softmax/softmax.js';
-export { defaultGenerator, dropout, Generator, manualSeed, rand, randn } from './kernels/random/random.js';
 export {
   contiguous,
   expand,

@@ -50,12 +50,17 @@ export function broadcastShapes(...shapes: Shape[]): number[] {
 export function normalizeAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= Math.max(rank, 1)) {
-    throw new Error(`axis ${axis} is out of range for a tensor of rank ${rank} (use -${rank}..${rank - 1})`);
+    throw new Error(
+      `axis ${axis} is out of range for a tensor of rank ${rank} (use -${rank}..${rank - 1})`,
+    );
   }
   return a;
 }
 
-export function normalizeAxes(axes: number | readonly number[] | undefined, rank: number): number[] {
+export function normalizeAxes(
+  axes: number | readonly number[] | undefined,
+  rank: number,
+): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = [...new Set(list.map((a) => normalizeAxis(a, rank)))];
@@ -89,7 +94,10 @@ export function inferShape(target: readonly number[], size: number): number[] {
  * Merges adjacent dimensions that are laid out contiguously relative to each other in every
  * operand, so kernels index fewer dimensions. Size-1 dims are dropped. Returns at least rank 1.
  */
-export function coalesce(shape: Shape, stridesList: readonly (readonly number[])[]): {
+export function coalesce(
+  shape: Shape,
+  stridesList: readonly (readonly number[])[],
+): {
   shape: number[];
   strides: number[][];
 } {
@@ -99,8 +107,7 @@ export function coalesce(shape: Shape, stridesList: readonly (readonly number[])
     if (shape[i] === 1) continue;
     const last = outShape.length - 1;
     const mergeable =
-      last >= 0 &&
-      stridesList.every((st, k) => outStrides[k][last] === st[i] * shape[i]);
+      last >= 0 && stridesList.every((st, k) => outStrides[k][last] === st[i] * shape[i]);
     if (mergeable) {
       outShape[last] *= shape[i];
       stridesList.forEach((st, k) => {
@@ -108,12 +115,12 @@ export function coalesce(shape: Shape, stridesList: readonly (readonly number[])
       });
     } else {
       outShape.push(shape[i]);
-      stridesList.forEach((st, k) => outStrides[k].push(st[i]));
+      for (const [k, st] of stridesList.entries()) outStrides[k].push(st[i]);
     }
   }
   if (outShape.length === 0) {
     outShape.push(1);
-    outStrides.forEach((s) => s.push(1));
+    for (const s of outStrides) s.push(1);
   }
   return { shape: outShape, strides: outStrides };
 }

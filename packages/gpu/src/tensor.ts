@@ -1,10 +1,10 @@
+import { backward } from './autograd/backward.js';
 import type { Storage } from './backend/storage.js';
 import { type Device, getDevice } from './device.js';
-import { BYTES_PER_ELEMENT, type DType, type TypedArray, dtypeOf } from './dtype.js';
-import { contiguousStrides, type Shape, shapeToString, sizeOf } from './shape.js';
-import { trackTensor } from './scope.js';
+import { BYTES_PER_ELEMENT, type DType, dtypeOf, type TypedArray, typedArrayFor } from './dtype.js';
 import * as ops from './ops.js';
-import { backward } from './autograd/backward.js';
+import { trackTensor } from './scope.js';
+import { contiguousStrides, type Shape, shapeToString, sizeOf } from './shape.js';
 
 /** How a non-leaf tensor was made: its inputs and the rule that maps its gradient to theirs. */
 export interface GradFn {
@@ -95,7 +95,8 @@ export class Tensor {
     this._storage = null;
     this.device.liveTensors--;
     if (--storage.refs === 0) this.device.backend.release(storage);
-    this.gradFn = null;
+    // gradFn stays: a later backward() through this tensor still finds the graph, and fails
+    // with the "was disposed" error only if a derivative needs this tensor's values.
     if (this.grad) {
       this.grad.dispose();
       this.grad = null;
@@ -105,7 +106,12 @@ export class Tensor {
   /** Reads the elements (row-major) back from the device. */
   async toArray(): Promise<TypedArray> {
     if (this.isContiguous) {
-      return this.device.backend.read(this.storage, this.offset * BYTES_PER_ELEMENT, this.size, this.dtype);
+      return this.device.backend.read(
+        this.storage,
+        this.offset * BYTES_PER_ELEMENT,
+        this.size,
+        this.dtype,
+      );
     }
     const dense = this.contiguous();
     try {
@@ -129,7 +135,9 @@ export class Tensor {
   /** The single value of a one-element tensor. */
   async item(): Promise<number> {
     if (this.size !== 1) {
-      throw new Error(`item() needs a tensor with one element, got shape ${shapeToString(this.shape)}`);
+      throw new Error(
+        `item() needs a tensor with one element, got shape ${shapeToString(this.shape)}`,
+      );
     }
     return (await this.toArray())[0];
   }
@@ -251,7 +259,10 @@ export interface TensorOptions {
 /** Allocates an uninitialized contiguous tensor. */
 export function empty(shape: Shape, options: TensorOptions = {}): Tensor {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`invalid shape ${shapeToString(shape)}: dimensions must be non-negative integers`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(
+        `invalid shape ${shapeToString(shape)}: dimensions must be non-negative integers`,
+      );
   }
   const device = options.device ?? getDevice();
   const dtype = options.dtype ?? 'f32';
@@ -273,11 +284,14 @@ function flattenNested(data: Nested): { values: number[]; shape: number[] } {
   const walk = (x: Nested, dim: number): void => {
     if (Array.isArray(x)) {
       if (x.length !== shape[dim]) {
-        throw new Error(`ragged nested array: expected ${shape[dim]} entries at depth ${dim}, got ${x.length}`);
+        throw new Error(
+          `ragged nested array: expected ${shape[dim]} entries at depth ${dim}, got ${x.length}`,
+        );
       }
       for (const y of x) walk(y as Nested, dim + 1);
     } else {
-      if (dim !== shape.length) throw new Error('ragged nested array: a number appears where a list was expected');
+      if (dim !== shape.length)
+        throw new Error('ragged nested array: a number appears where a list was expected');
       values.push(Number(x));
     }
   };
@@ -289,7 +303,10 @@ function flattenNested(data: Nested): { values: number[]; shape: number[] } {
  * Creates a tensor from a number, nested arrays or a typed array (with `shape`).
  * `tensor([[1, 2], [3, 4]])`, `tensor(new Float32Array(6), { shape: [2, 3] })`.
  */
-export function tensor(data: Nested | TypedArray, options: TensorOptions & { shape?: Shape } = {}): Tensor {
+export function tensor(
+  data: Nested | TypedArray,
+  options: TensorOptions & { shape?: Shape } = {},
+): Tensor {
   let values: ArrayLike<number>;
   let shape: readonly number[];
   let dtype = options.dtype;
@@ -307,18 +324,25 @@ export function tensor(data: Nested | TypedArray, options: TensorOptions & { sha
     throw new Error(`tensor(): ${values.length} values do not fill shape ${shapeToString(shape)}`);
   }
   const t = empty(shape, { ...options, dtype });
-  const typed =
-    dtype === 'f32' ? Float32Array.from(values) : dtype === 'i32' ? Int32Array.from(values) : Uint32Array.from(values);
-  if (typed.length > 0) t.device.backend.upload(t.storage, typed);
+  if (values.length > 0) t.device.backend.upload(t.storage, toTyped(t, values));
   return t;
 }
 
 /** Replaces a contiguous tensor's elements in place (no autograd). */
 export function writeTensor(t: Tensor, data: ArrayLike<number>): void {
   if (!t.isContiguous || data.length !== t.size) {
-    throw new Error(`writeTensor: need a contiguous tensor and ${t.size} values, got ${data.length}`);
+    throw new Error(
+      `writeTensor: need a contiguous tensor and ${t.size} values, got ${data.length}`,
+    );
   }
-  const typed =
-    t.dtype === 'f32' ? Float32Array.from(data) : t.dtype === 'i32' ? Int32Array.from(data) : Uint32Array.from(data);
-  t.device.backend.upload(t.storage, typed, t.offset * BYTES_PER_ELEMENT);
+  t.device.backend.upload(t.storage, toTyped(t, data), t.offset * BYTES_PER_ELEMENT);
+}
+
+/** Values in the storage's element type (float64 on the f64 reference backend, so nothing is rounded). */
+function toTyped(t: Tensor, values: ArrayLike<number>): TypedArray {
+  const backend = t.device.backend;
+  const f64 = backend.kind === 'cpu' && backend.precision === 'f64';
+  const out = typedArrayFor(t.dtype, values.length, f64);
+  out.set(values);
+  return out;
 }

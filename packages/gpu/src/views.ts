@@ -2,7 +2,15 @@ import { record } from './autograd/grad-mode.js';
 import { assign, full as fullOf } from './kernels/elementwise/arith.js';
 import { elementwise } from './kernels/elementwise/elementwise.js';
 import { sum } from './kernels/reduce/reduce.js';
-import { contiguousStrides, inferShape, normalizeAxis, type Shape, sameShape, shapeToString, sizeOf } from './shape.js';
+import {
+  contiguousStrides,
+  inferShape,
+  normalizeAxis,
+  type Shape,
+  sameShape,
+  shapeToString,
+  sizeOf,
+} from './shape.js';
 import type { Tensor } from './tensor.js';
 
 /** A contiguous tensor with the same elements; returns `x` itself if already contiguous (unless `copy`). */
@@ -59,13 +67,18 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 /** Broadcasts to `shape` without copying (stride 0 along expanded dims). */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const lead = shape.length - x.rank;
-  if (lead < 0) throw new Error(`expand: cannot expand ${shapeToString(x.shape)} to fewer dims ${shapeToString(shape)}`);
+  if (lead < 0)
+    throw new Error(
+      `expand: cannot expand ${shapeToString(x.shape)} to fewer dims ${shapeToString(shape)}`,
+    );
   const strides = shape.map((d, i) => {
     if (i < lead) return 0;
     const own = x.shape[i - lead];
     if (own === d) return x.strides[i - lead];
     if (own === 1) return 0;
-    throw new Error(`expand: dimension ${i} of ${shapeToString(x.shape)} is ${own}; only size-1 dims can expand to ${d}`);
+    throw new Error(
+      `expand: dimension ${i} of ${shapeToString(x.shape)} is ${own}; only size-1 dims can expand to ${d}`,
+    );
   });
   if (sameShape(shape, x.shape)) return x;
   const out = x.view(shape, strides, x.offset);
@@ -92,10 +105,17 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 }
 
 export function squeeze(x: Tensor, axis?: number): Tensor {
-  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = normalizeAxis(axis, x.rank);
   if (x.shape[a] !== 1) throw new Error(`squeeze: dimension ${axis} has size ${x.shape[a]}, not 1`);
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /**
@@ -105,7 +125,8 @@ export function squeeze(x: Tensor, axis?: number): Tensor {
 export function slice(x: Tensor, axis: number, start: number, end?: number, step = 1): Tensor {
   const a = normalizeAxis(axis, x.rank);
   const dim = x.shape[a];
-  if (!Number.isInteger(step) || step <= 0) throw new Error(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new Error(`slice: step must be a positive integer, got ${step}`);
   const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + dim : i, 0), dim);
   const s = clampIdx(start);
   const e = clampIdx(end ?? dim);

@@ -1,6 +1,6 @@
 import { add, contiguous, onesLike } from '../ops.js';
 import { scope } from '../scope.js';
-import { shapeToString, sameShape } from '../shape.js';
+import { sameShape, shapeToString } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from './grad-mode.js';
 
@@ -37,7 +37,9 @@ function topologicalOrder(root: Tensor): Tensor[] {
  */
 export function backward(root: Tensor, seed?: Tensor): void {
   if (!root.requiresGrad) {
-    throw new Error('backward(): the tensor does not require grad (no input had requiresGrad: true)');
+    throw new Error(
+      'backward(): the tensor does not require grad (no input had requiresGrad: true)',
+    );
   }
   if (!seed && root.size !== 1) {
     throw new Error(
@@ -46,7 +48,9 @@ export function backward(root: Tensor, seed?: Tensor): void {
     );
   }
   if (seed && !sameShape(seed.shape, root.shape)) {
-    throw new Error(`backward(): seed shape ${shapeToString(seed.shape)} differs from ${shapeToString(root.shape)}`);
+    throw new Error(
+      `backward(): seed shape ${shapeToString(seed.shape)} differs from ${shapeToString(root.shape)}`,
+    );
   }
   const order = topologicalOrder(root);
   noGrad(() =>

@@ -31,8 +31,14 @@ export class CpuBackend {
     storage.data!.set(data, byteOffset / 4);
   }
 
-  async read(storage: Storage, byteOffset: number, count: number, dtype: DType): Promise<TypedArray> {
-    const out = typedArrayFor(dtype, count);
+  async read(
+    storage: Storage,
+    byteOffset: number,
+    count: number,
+    dtype: DType,
+  ): Promise<TypedArray> {
+    // Reads keep float64 on the f64 backend so oracles see unrounded values.
+    const out = typedArrayFor(dtype, count, this.precision === 'f64');
     const start = byteOffset / 4;
     out.set(storage.data!.subarray(start, start + count));
     return out;

@@ -186,10 +186,21 @@ export class WebGPUBackend {
     // still reads this (reused) buffer, submit those commands first.
     if (this.touched.has(buffer)) this.flush();
     const bytes = data instanceof Float64Array ? new Float32Array(data) : data;
-    this.device.queue.writeBuffer(buffer, byteOffset, bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.device.queue.writeBuffer(
+      buffer,
+      byteOffset,
+      bytes.buffer,
+      bytes.byteOffset,
+      bytes.byteLength,
+    );
   }
 
-  async read(storage: Storage, byteOffset: number, count: number, dtype: DType): Promise<TypedArray> {
+  async read(
+    storage: Storage,
+    byteOffset: number,
+    count: number,
+    dtype: DType,
+  ): Promise<TypedArray> {
     const byteLength = count * 4;
     const out = typedArrayFor(dtype, count);
     if (count === 0) return out;
@@ -209,7 +220,10 @@ export class WebGPUBackend {
   private takeStaging(bytes: number): GPUBuffer {
     const i = this.stagingPool.findIndex((b) => b.size >= bytes);
     if (i >= 0) return this.stagingPool.splice(i, 1)[0];
-    return this.device.createBuffer({ size: sizeClass(bytes), usage: USAGE_MAP_READ | USAGE_COPY_DST });
+    return this.device.createBuffer({
+      size: sizeClass(bytes),
+      usage: USAGE_MAP_READ | USAGE_COPY_DST,
+    });
   }
 
   // ---- dispatch -----------------------------------------------------------------------------
@@ -234,7 +248,11 @@ export class WebGPUBackend {
     return layout;
   }
 
-  private pipeline(key: string, code: () => string, layout: GPUBindGroupLayout): GPUComputePipeline {
+  private pipeline(
+    key: string,
+    code: () => string,
+    layout: GPUBindGroupLayout,
+  ): GPUComputePipeline {
     let p = this.pipelines.get(key);
     if (!p) {
       const module = this.device.createShaderModule({ code: code(), label: key });
@@ -266,7 +284,9 @@ export class WebGPUBackend {
 
   dispatch(d: GpuDispatch): void {
     if (d.params.length > MAX_PARAM_WORDS) {
-      throw new Error(`kernel ${d.key}: ${d.params.length} parameter words exceed ${MAX_PARAM_WORDS}`);
+      throw new Error(
+        `kernel ${d.key}: ${d.params.length} parameter words exceed ${MAX_PARAM_WORDS}`,
+      );
     }
     if (d.workgroups === 0) return;
     if (this.paramSlots === MAX_DISPATCHES_PER_BATCH) this.flush();
@@ -282,7 +302,11 @@ export class WebGPUBackend {
     const entries: GPUBindGroupEntry[] = [
       {
         binding: 0,
-        resource: { buffer: this.paramBuffer, offset: slot * PARAM_SLOT_BYTES, size: PARAM_SLOT_BYTES },
+        resource: {
+          buffer: this.paramBuffer,
+          offset: slot * PARAM_SLOT_BYTES,
+          size: PARAM_SLOT_BYTES,
+        },
       },
     ];
     for (let i = 0; i < d.buffers.length; i++) {
@@ -313,7 +337,13 @@ export class WebGPUBackend {
     this.endPass();
     if (!this.encoder) return;
     if (this.paramSlots > 0) {
-      this.device.queue.writeBuffer(this.paramBuffer, 0, this.paramWords.buffer, 0, this.paramSlots * PARAM_SLOT_BYTES);
+      this.device.queue.writeBuffer(
+        this.paramBuffer,
+        0,
+        this.paramWords.buffer,
+        0,
+        this.paramSlots * PARAM_SLOT_BYTES,
+      );
     }
     this.device.queue.submit([this.encoder.finish()]);
     this.submitCount++;

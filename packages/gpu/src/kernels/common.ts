@@ -1,5 +1,5 @@
 import { CpuBackend } from '../backend/cpu.js';
-import { type GpuDispatch, WebGPUBackend } from '../backend/webgpu.js';
+import type { GpuDispatch, WebGPUBackend } from '../backend/webgpu.js';
 import type { TypedArray } from '../dtype.js';
 import { shapeToString } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -23,14 +23,21 @@ export function erf(x: number): number {
   const s = Math.sign(x);
   const z = Math.abs(x);
   const t = 1 / (1 + 0.3275911 * z);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  const y =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
+      t *
+      Math.exp(-z * z);
   return s * y;
 }
 
 export function sameDevice(op: string, tensors: Tensor[]): void {
   const d = tensors[0].device;
   for (const t of tensors) {
-    if (t.device !== d) throw new Error(`${op}: tensors are on different devices (${d.describe()} and ${t.device.describe()})`);
+    if (t.device !== d)
+      throw new Error(
+        `${op}: tensors are on different devices (${d.describe()} and ${t.device.describe()})`,
+      );
   }
 }
 
@@ -38,13 +45,16 @@ export function sameDtype(op: string, tensors: Tensor[]): void {
   const d = tensors[0].dtype;
   for (const t of tensors) {
     if (t.dtype !== d) {
-      throw new Error(`${op}: dtypes differ (${d} and ${t.dtype}); convert one with cast(t, '${d}')`);
+      throw new Error(
+        `${op}: dtypes differ (${d} and ${t.dtype}); convert one with cast(t, '${d}')`,
+      );
     }
   }
 }
 
 export function requireFloat(op: string, t: Tensor): void {
-  if (t.dtype !== 'f32') throw new Error(`${op} needs an f32 tensor, got ${t.dtype}; convert with cast(t, 'f32')`);
+  if (t.dtype !== 'f32')
+    throw new Error(`${op} needs an f32 tensor, got ${t.dtype}; convert with cast(t, 'f32')`);
 }
 
 export function requireRank(op: string, t: Tensor, rank: number, what = 'input'): void {
@@ -57,7 +67,7 @@ export function requireRank(op: string, t: Tensor, rank: number, what = 'input')
 export function onBackend(
   t: Tensor,
   cpu: (backend: CpuBackend) => void,
-  gpu: (backend: WebGPUBackend) => GpuDispatch | GpuDispatch[] | void,
+  gpu: (backend: WebGPUBackend) => GpuDispatch | GpuDispatch[] | undefined,
 ): void {
   const backend = t.device.backend;
   if (backend instanceof CpuBackend) {

@@ -210,8 +210,10 @@ export function full(shape: readonly number[], value: number, options: TensorOpt
   return elementwise('fill', [], 0, value, out);
 }
 
-export const zeros = (shape: readonly number[], options: TensorOptions = {}) => full(shape, 0, options);
-export const ones = (shape: readonly number[], options: TensorOptions = {}) => full(shape, 1, options);
+export const zeros = (shape: readonly number[], options: TensorOptions = {}) =>
+  full(shape, 0, options);
+export const ones = (shape: readonly number[], options: TensorOptions = {}) =>
+  full(shape, 1, options);
 
 export function zerosLike(x: Tensor, options: TensorOptions = {}): Tensor {
   return full(x.shape, 0, { dtype: x.dtype, device: x.device, ...options });

@@ -3,7 +3,11 @@ import type { DType } from '../../dtype.js';
 import { broadcastShapes, coalesce, type Shape, sameShape, shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { cpuData, onBackend, padTo, sameDevice } from '../common.js';
-import { ELEMENTWISE_MAX_RANK, ELEMENTWISE_WORKGROUP, elementwiseWGSL } from './elementwise.wgsl.js';
+import {
+  ELEMENTWISE_MAX_RANK,
+  ELEMENTWISE_WORKGROUP,
+  elementwiseWGSL,
+} from './elementwise.wgsl.js';
 import { ELEMENTWISE, type ElementwiseDef, type ElementwiseOp } from './table.js';
 
 /** Strides that read `t` as if expanded to `shape` (stride 0 along broadcast dims). */
@@ -29,7 +33,8 @@ export function elementwise(
   into?: Tensor,
 ): Tensor {
   const def: ElementwiseDef = ELEMENTWISE[op];
-  if (inputs.length !== def.arity) throw new Error(`${op} takes ${def.arity} inputs, got ${inputs.length}`);
+  if (inputs.length !== def.arity)
+    throw new Error(`${op} takes ${def.arity} inputs, got ${inputs.length}`);
   const all = into ? [...inputs, into] : inputs;
   if (all.length > 0) sameDevice(op, all);
   if (def.floatOnly && inputs.length > 0 && inputs[0].dtype !== 'f32') {
@@ -46,15 +51,23 @@ export function elementwise(
   if (into) {
     const bs = broadcastShapes(shape, ...inputs.map((t) => t.shape));
     if (!sameShape(bs, shape)) {
-      throw new Error(`${op}: inputs broadcast to ${shapeToString(bs)}, not to the target ${shapeToString(shape)}`);
+      throw new Error(
+        `${op}: inputs broadcast to ${shapeToString(bs)}, not to the target ${shapeToString(shape)}`,
+      );
     }
-    if (into.dtype !== outDtype) throw new Error(`${op}: target dtype ${into.dtype} differs from result dtype ${outDtype}`);
+    if (into.dtype !== outDtype)
+      throw new Error(`${op}: target dtype ${into.dtype} differs from result dtype ${outDtype}`);
   }
   const out = into ?? empty(shape, { dtype: outDtype, device: inputs[0].device });
   if (out.size === 0) return out;
-  const merged = coalesce(shape, [...inputs.map((t) => broadcastStrides(t, shape)), [...out.strides]]);
+  const merged = coalesce(shape, [
+    ...inputs.map((t) => broadcastStrides(t, shape)),
+    [...out.strides],
+  ]);
   if (merged.shape.length > ELEMENTWISE_MAX_RANK) {
-    throw new Error(`${op}: tensors of more than ${ELEMENTWISE_MAX_RANK} non-mergeable dimensions are not supported`);
+    throw new Error(
+      `${op}: tensors of more than ${ELEMENTWISE_MAX_RANK} non-mergeable dimensions are not supported`,
+    );
   }
   const strides = merged.strides;
 

@@ -12,7 +12,12 @@ export const ELEMENTWISE_MAX_RANK = 8;
  * variant indexes all operands by `offset + i`. Shapes never enter the source, so one
  * pipeline serves every shape.
  */
-export function elementwiseWGSL(expr: string, inputs: DType[], out: DType, strided: boolean): string {
+export function elementwiseWGSL(
+  expr: string,
+  inputs: DType[],
+  out: DType,
+  strided: boolean,
+): string {
   const names = ['a', 'b', 'c'];
   const aliases = ['A', 'B', 'C'];
   const bindings = inputs

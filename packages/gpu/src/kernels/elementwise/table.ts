@@ -47,8 +47,18 @@ const TABLE = {
   reciprocal: { arity: 1, wgsl: '1.0 / a', cpu: (a) => 1 / a, floatOnly: true },
   square: { arity: 1, wgsl: 'a * a', cpu: (a) => a * a },
   // tanh is clamped: some drivers compute it as a ratio of exponentials that overflows to NaN.
-  tanh: { arity: 1, wgsl: 'tanh(clamp(a, -15.0, 15.0))', cpu: (a) => tanhClamped(a), floatOnly: true },
-  sigmoid: { arity: 1, wgsl: '1.0 / (1.0 + exp(-a))', cpu: (a) => 1 / (1 + Math.exp(-a)), floatOnly: true },
+  tanh: {
+    arity: 1,
+    wgsl: 'tanh(clamp(a, -15.0, 15.0))',
+    cpu: (a) => tanhClamped(a),
+    floatOnly: true,
+  },
+  sigmoid: {
+    arity: 1,
+    wgsl: '1.0 / (1.0 + exp(-a))',
+    cpu: (a) => 1 / (1 + Math.exp(-a)),
+    floatOnly: true,
+  },
   relu: { arity: 1, wgsl: 'max(a, 0.0)', cpu: (a) => Math.max(a, 0), floatOnly: true },
   // GELU, tanh approximation (Hendrycks & Gimpel 2016, as GPT-2) and exact (erf) forms.
   geluTanh: {
@@ -64,7 +74,12 @@ const TABLE = {
     floatOnly: true,
   },
   /** alpha * a + beta: scalar add/mul/sub without uploading a scalar tensor. */
-  affine: { arity: 1, wgsl: 'a * alpha + beta', cpu: (a, _b, _c, al, be) => a * al + be, floatOnly: true },
+  affine: {
+    arity: 1,
+    wgsl: 'a * alpha + beta',
+    cpu: (a, _b, _c, al, be) => a * al + be,
+    floatOnly: true,
+  },
   powScalar: {
     arity: 1,
     // pow() is undefined for negative bases in WGSL; integer exponents keep the sign rule.
@@ -72,7 +87,12 @@ const TABLE = {
     cpu: (a, _b, _c, al) => a ** al,
     floatOnly: true,
   },
-  clamp: { arity: 1, wgsl: 'clamp(a, alpha, beta)', cpu: (a, _b, _c, al, be) => Math.min(Math.max(a, al), be), floatOnly: true },
+  clamp: {
+    arity: 1,
+    wgsl: 'clamp(a, alpha, beta)',
+    cpu: (a, _b, _c, al, be) => Math.min(Math.max(a, al), be),
+    floatOnly: true,
+  },
   toF32: { arity: 1, wgsl: 'f32(a)', cpu: (a) => a, out: () => 'f32' },
   toI32: { arity: 1, wgsl: 'i32(a)', cpu: (a) => Math.trunc(a), out: () => 'i32' },
   toU32: { arity: 1, wgsl: 'u32(a)', cpu: (a) => Math.max(0, Math.trunc(a)), out: () => 'u32' },
@@ -92,7 +112,12 @@ const TABLE = {
   gt: { arity: 2, wgsl: 'select(0u, 1u, a > b)', cpu: (a, b) => +(a > b), out: mask },
   ge: { arity: 2, wgsl: 'select(0u, 1u, a >= b)', cpu: (a, b) => +(a >= b), out: mask },
   // Fused derivative kernels: a = the op's input x, b = the incoming gradient.
-  reluGrad: { arity: 2, wgsl: 'select(0.0, b, a > 0.0)', cpu: (a, b) => (a > 0 ? b : 0), floatOnly: true },
+  reluGrad: {
+    arity: 2,
+    wgsl: 'select(0.0, b, a > 0.0)',
+    cpu: (a, b) => (a > 0 ? b : 0),
+    floatOnly: true,
+  },
   clampGrad: {
     arity: 2,
     wgsl: 'select(0.0, b, a >= alpha && a <= beta)',
@@ -116,7 +141,12 @@ const TABLE = {
 
   // ---- ternary ------------------------------------------------------------------------------
   /** where(cond, x, y): cond is any dtype, non-zero selects x. */
-  where: { arity: 3, wgsl: 'select(c, b, a != A(0))', cpu: (a, b, c) => (a !== 0 ? b : c), out: (d) => d[1] },
+  where: {
+    arity: 3,
+    wgsl: 'select(c, b, a != A(0))',
+    cpu: (a, b, c) => (a !== 0 ? b : c),
+    out: (d) => d[1],
+  },
 } satisfies Record<string, ElementwiseDef>;
 
 export type ElementwiseOp = keyof typeof TABLE;

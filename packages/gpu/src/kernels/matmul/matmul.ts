@@ -39,7 +39,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   sameDevice('matmul', [a, b]);
   requireFloat('matmul', a);
   requireFloat('matmul', b);
-  if (a.rank === 0 || b.rank === 0) throw new Error('matmul: operands must have at least one dimension');
+  if (a.rank === 0 || b.rank === 0)
+    throw new Error('matmul: operands must have at least one dimension');
   if (a.rank === 1) {
     const out = matmul(reshape(a, [1, a.shape[0]]), b);
     return reshape(out, [...out.shape.slice(0, -2), out.shape[out.rank - 1]]);
@@ -94,7 +95,20 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
           key: 'matmul:f32',
           code: matmulWGSL,
           buffers: [ea.storage, eb.storage, out.storage],
-          params: [m, n, k, batch, layout.offA, layout.offB, tilesN, tilesM, ...layout.sA, 0, ...layout.sB, 0],
+          params: [
+            m,
+            n,
+            k,
+            batch,
+            layout.offA,
+            layout.offB,
+            tilesN,
+            tilesM,
+            ...layout.sA,
+            0,
+            ...layout.sB,
+            0,
+          ],
           workgroups: tilesM * tilesN * batch,
         };
       },

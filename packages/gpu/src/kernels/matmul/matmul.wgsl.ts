@@ -81,13 +81,20 @@ export interface MatmulLayout {
 }
 
 /** The reference: the textbook triple loop, accumulating in double precision. */
-export function matmulReference(L: MatmulLayout, a: ArrayLike<number>, b: ArrayLike<number>, out: { [i: number]: number }): void {
+export function matmulReference(
+  L: MatmulLayout,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  out: { [i: number]: number },
+): void {
   for (let bi = 0; bi < L.batch; bi++) {
     for (let i = 0; i < L.m; i++) {
       for (let j = 0; j < L.n; j++) {
         let acc = 0;
         for (let k = 0; k < L.k; k++) {
-          acc += a[L.offA + bi * L.sA[0] + i * L.sA[1] + k * L.sA[2]] * b[L.offB + bi * L.sB[0] + k * L.sB[1] + j * L.sB[2]];
+          acc +=
+            a[L.offA + bi * L.sA[0] + i * L.sA[1] + k * L.sA[2]] *
+            b[L.offB + bi * L.sB[0] + k * L.sB[1] + j * L.sB[2]];
         }
         out[(bi * L.m + i) * L.n + j] = acc;
       }

@@ -21,7 +21,10 @@ export function mulhi32(a: number, b: number): number {
   return (aHi * bHi + Math.floor(mid1 / 0x10000) + Math.floor(mid2 / 0x10000)) >>> 0;
 }
 
-export function philox4x32(counter: [number, number, number, number], key: [number, number]): Uint32Array {
+export function philox4x32(
+  counter: [number, number, number, number],
+  key: [number, number],
+): Uint32Array {
   let [c0, c1, c2, c3] = counter;
   let [k0, k1] = key;
   for (let round = 0; round < 10; round++) {

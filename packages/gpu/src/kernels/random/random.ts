@@ -49,7 +49,14 @@ export function manualSeed(seed: number, device: Device = getDevice()): void {
   defaultGenerator(device).setState({ seed, offset: 0 });
 }
 
-function randomKernel(mode: RandomMode, out: Tensor, a: number, b: number, gen: Generator, input?: Tensor): void {
+function randomKernel(
+  mode: RandomMode,
+  out: Tensor,
+  a: number,
+  b: number,
+  gen: Generator,
+  input?: Tensor,
+): void {
   const n = out.size;
   if (n === 0) return;
   const block = gen.take(n);
@@ -80,7 +87,17 @@ function randomKernel(mode: RandomMode, out: Tensor, a: number, b: number, gen: 
       key: `random:${mode}`,
       code: () => randomWGSL(mode),
       buffers: [input?.storage ?? backend.placeholder, out.storage],
-      params: [n, input?.offset ?? 0, seedLo, seedHi, blockLo, blockHi, f32Bits(a), f32Bits(b), f32Bits(scale)],
+      params: [
+        n,
+        input?.offset ?? 0,
+        seedLo,
+        seedHi,
+        blockLo,
+        blockHi,
+        f32Bits(a),
+        f32Bits(b),
+        f32Bits(scale),
+      ],
       workgroups: Math.ceil(Math.ceil(n / 4) / RANDOM_WORKGROUP),
     }),
   );
@@ -91,16 +108,34 @@ export interface RandomOptions extends TensorOptions {
 }
 
 /** Uniform samples in [low, high). */
-export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+export function rand(
+  shape: readonly number[],
+  options: RandomOptions & { low?: number; high?: number } = {},
+): Tensor {
   const out = empty(shape, { ...options, dtype: 'f32' });
-  randomKernel('uniform', out, options.low ?? 0, options.high ?? 1, options.generator ?? defaultGenerator(out.device));
+  randomKernel(
+    'uniform',
+    out,
+    options.low ?? 0,
+    options.high ?? 1,
+    options.generator ?? defaultGenerator(out.device),
+  );
   return out;
 }
 
 /** Normal samples with the given mean and standard deviation (Box–Muller). */
-export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+export function randn(
+  shape: readonly number[],
+  options: RandomOptions & { mean?: number; std?: number } = {},
+): Tensor {
   const out = empty(shape, { ...options, dtype: 'f32' });
-  randomKernel('normal', out, options.mean ?? 0, options.std ?? 1, options.generator ?? defaultGenerator(out.device));
+  randomKernel(
+    'normal',
+    out,
+    options.mean ?? 0,
+    options.std ?? 1,
+    options.generator ?? defaultGenerator(out.device),
+  );
   return out;
 }
 
@@ -109,7 +144,11 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
  * so the expectation is unchanged and evaluation needs no rescaling. With `training: false`
  * (or p = 0) it returns `x`. The backward regenerates the same mask from the same counters.
  */
-export function dropout(x: Tensor, p: number, options: { training?: boolean; generator?: Generator } = {}): Tensor {
+export function dropout(
+  x: Tensor,
+  p: number,
+  options: { training?: boolean; generator?: Generator } = {},
+): Tensor {
   if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
   if (options.training === false || p === 0) return x;
   requireFloat('dropout', x);
@@ -126,4 +165,3 @@ export function dropout(x: Tensor, p: number, options: { training?: boolean; gen
     return [dx];
   });
 }
-

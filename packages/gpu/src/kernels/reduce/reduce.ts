@@ -3,9 +3,8 @@ import { f32Bits } from '../../backend/webgpu.js';
 import { normalizeAxes, sizeOf } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { contiguous, expand, reshape } from '../../views.js';
-import { div, eq, exp, mul, sub, where } from '../elementwise/arith.js';
-import { cast } from '../elementwise/arith.js';
 import { cpuData, onBackend, requireFloat } from '../common.js';
+import { cast, div, eq, exp, mul, sub, where } from '../elementwise/arith.js';
 import {
   REDUCE_LANE_WORKGROUP,
   type ReduceOp,
@@ -37,7 +36,15 @@ function reduceRun(op: ReduceOp, x: Tensor, first: number, last: number, scale: 
         key: `reduce:${op}:${variant}`,
         code: () => reduceWGSL(op, variant, isArg ? 'i32' : 'f32'),
         buffers: [src.storage, out.storage],
-        params: [outer, r, inner, src.offset, f32Bits(scale), f32Bits(-Infinity), f32Bits(Infinity)],
+        params: [
+          outer,
+          r,
+          inner,
+          src.offset,
+          f32Bits(scale),
+          f32Bits(-Infinity),
+          f32Bits(Infinity),
+        ],
         workgroups: variant === 'row' ? outer : Math.ceil((outer * inner) / REDUCE_LANE_WORKGROUP),
       };
     },
@@ -50,7 +57,13 @@ function reduceRun(op: ReduceOp, x: Tensor, first: number, last: number, scale: 
  * Reduces over `axes` (all by default). Adjacent axes reduce in one pass; separated ones in
  * turn, from the last. Not differentiable by itself: the public ops add the derivative.
  */
-function reduce(op: ReduceOp, x: Tensor, axes: Axes | undefined, keepdim: boolean, scale = 1): Tensor {
+function reduce(
+  op: ReduceOp,
+  x: Tensor,
+  axes: Axes | undefined,
+  keepdim: boolean,
+  scale = 1,
+): Tensor {
   requireFloat(op, x);
   const list = normalizeAxes(axes, x.rank);
   let y = x;
@@ -92,7 +105,9 @@ export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   const list = normalizeAxes(axes, x.rank);
   const count = list.reduce((p, a) => p * x.shape[a], 1);
   const out = reduce('sum', x, list, keepdim, 1 / count);
-  return record(out, 'mean', [x], (g) => [expand(mul(reshape(g, keptShape(x, list)), 1 / count), x.shape)]);
+  return record(out, 'mean', [x], (g) => [
+    expand(mul(reshape(g, keptShape(x, list)), 1 / count), x.shape),
+  ]);
 }
 
 /** max / min: the gradient is shared equally among tied extrema (as PyTorch's amax). */

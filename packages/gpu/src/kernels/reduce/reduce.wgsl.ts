@@ -10,9 +10,24 @@ export const REDUCE_LANE_WORKGROUP = 256;
  * pair (running max m, sum of exp(x - m)).
  */
 const STEP: Record<ReduceOp, { init: string; add: string; combine: string; final: string }> = {
-  sum: { init: 'vec2<f32>(0.0, 0.0)', add: 's.x += x;', combine: 'a.x + b.x, 0.0', final: 's.x * p.scale' },
-  max: { init: 'vec2<f32>(p.ninf, 0.0)', add: 's.x = max(s.x, x);', combine: 'max(a.x, b.x), 0.0', final: 's.x' },
-  min: { init: 'vec2<f32>(p.pinf, 0.0)', add: 's.x = min(s.x, x);', combine: 'min(a.x, b.x), 0.0', final: 's.x' },
+  sum: {
+    init: 'vec2<f32>(0.0, 0.0)',
+    add: 's.x += x;',
+    combine: 'a.x + b.x, 0.0',
+    final: 's.x * p.scale',
+  },
+  max: {
+    init: 'vec2<f32>(p.ninf, 0.0)',
+    add: 's.x = max(s.x, x);',
+    combine: 'max(a.x, b.x), 0.0',
+    final: 's.x',
+  },
+  min: {
+    init: 'vec2<f32>(p.pinf, 0.0)',
+    add: 's.x = min(s.x, x);',
+    combine: 'min(a.x, b.x), 0.0',
+    final: 's.x',
+  },
   argmax: {
     init: 'vec2<f32>(p.ninf, -1.0)',
     add: 'if (x > s.x || s.y < 0.0) { s = vec2<f32>(x, f32(r)); }',
@@ -135,7 +150,11 @@ export function reduceReference(
         case 'max':
         case 'min': {
           acc = op === 'max' ? -Infinity : Infinity;
-          for (let k = 0; k < r; k++) acc = op === 'max' ? Math.max(acc, x[base + k * inner]) : Math.min(acc, x[base + k * inner]);
+          for (let k = 0; k < r; k++)
+            acc =
+              op === 'max'
+                ? Math.max(acc, x[base + k * inner])
+                : Math.min(acc, x[base + k * inner]);
           break;
         }
         case 'argmax':

@@ -2,9 +2,9 @@ import { record } from '../../autograd/grad-mode.js';
 import { normalizeAxis, sizeOf } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { contiguous } from '../../views.js';
+import { cpuData, onBackend, requireFloat } from '../common.js';
 import { exp, mul, sub } from '../elementwise/arith.js';
 import { sum } from '../reduce/reduce.js';
-import { cpuData, onBackend, requireFloat } from '../common.js';
 import { SOFTMAX_LANE_WORKGROUP, softmaxReference, softmaxWGSL } from './softmax.wgsl.js';
 
 function softmaxKernel(x: Tensor, axis: number, log: boolean): Tensor {
@@ -26,7 +26,8 @@ function softmaxKernel(x: Tensor, axis: number, log: boolean): Tensor {
           code: () => softmaxWGSL(log, variant),
           buffers: [src.storage, out.storage],
           params: [outer, r, inner, src.offset],
-          workgroups: variant === 'row' ? outer : Math.ceil((outer * inner) / SOFTMAX_LANE_WORKGROUP),
+          workgroups:
+            variant === 'row' ? outer : Math.ceil((outer * inner) / SOFTMAX_LANE_WORKGROUP),
         };
       },
     );

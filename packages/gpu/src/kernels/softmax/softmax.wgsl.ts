@@ -85,7 +85,8 @@ export function softmaxReference(
       let m = -Infinity;
       for (let k = 0; k < r; k++) m = Math.max(m, x[offset + rel + k * inner]);
       let s = 0;
-      if (m !== -Infinity) for (let k = 0; k < r; k++) s += Math.exp(x[offset + rel + k * inner] - m);
+      if (m !== -Infinity)
+        for (let k = 0; k < r; k++) s += Math.exp(x[offset + rel + k * inner] - m);
       for (let k = 0; k < r; k++) {
         const v = x[offset + rel + k * inner];
         const idx = rel + k * inner;
