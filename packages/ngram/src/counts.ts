@@ -112,8 +112,8 @@ export class NgramCounts {
   readonly vocabularySize: number;
   /** levels[n] holds the n-grams of length n; levels[0] holds only the root. */
   readonly levels: NgramLevel[];
-  /** childTotal[n][h] = Σ_w c(h w), for contexts h at levels 0..order−1. */
-  readonly childTotal: Float64Array[];
+  /** childTotal[n][h] = Σ_w c(h w), for contexts h at levels 0..order−1 (< 2^32 tokens). */
+  readonly childTotal: Uint32Array[];
   /** childTypes[n][h] = N1+(h •), the number of distinct words seen after h. */
   readonly childTypes: Uint32Array[];
 
@@ -124,7 +124,7 @@ export class NgramCounts {
     this.childTotal = [];
     this.childTypes = [];
     for (let n = 0; n < order; n++) {
-      const total = new Float64Array(levels[n].size);
+      const total = new Uint32Array(levels[n].size);
       const types = new Uint32Array(levels[n].size);
       const children = levels[n + 1];
       for (let node = 0; node < children.size; node++) {
@@ -144,6 +144,7 @@ export class NgramCounts {
     if (!Number.isInteger(order) || order < 1) {
       throw new RangeError(`order must be an integer ≥ 1, got ${order}`);
     }
+    // Counts and totals are 32-bit: at most 2^32 − 1 tokens, far beyond what fits in memory.
     // Flatten once so each level is a tight loop over typed arrays.
     const lengths: number[] = [];
     let totalLength = 0;
