@@ -168,13 +168,18 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
    * in this package consumes. See `HmmLattice`.
    */
   lattice(sequences: readonly Sequence[]): HmmLattice {
-    const batch = this.packSequences(sequences);
-    return this.latticeOf(batch);
+    const lattice = this.latticeOf(this.packSequences(sequences));
+    // Copies, so that writing into the lattice cannot bypass the model's validation.
+    return {
+      ...lattice,
+      startProbs: Float64Array.from(lattice.startProbs),
+      transitionMatrix: Float64Array.from(lattice.transitionMatrix),
+    };
   }
 
   /** log P(O | model) per sequence; -Infinity (never NaN) for a zero-probability sequence. */
   logLikelihood(sequences: readonly Sequence[], options: InferenceOptions = {}): number[] {
-    const lattice = this.lattice(sequences);
+    const lattice = this.latticeOf(this.packSequences(sequences));
     const method = options.method ?? this.forwardBackward;
     const result = method === 'scaled' ? forwardScaled(lattice) : forwardLog(lattice);
     return Array.from(result.logLikelihood);
@@ -188,7 +193,7 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
     sequences: readonly Sequence[],
     options: InferenceOptions = {},
   ): { logAlpha: number[][][]; logLikelihood: number[] } {
-    const lattice = this.lattice(sequences);
+    const lattice = this.latticeOf(this.packSequences(sequences));
     const S = this.numStates;
     if ((options.method ?? this.forwardBackward) === 'log') {
       const result = forwardLog(lattice);
@@ -216,7 +221,7 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
 
   /** Backward variables log beta_t(i) = log P(o_{t+1}..o_T | q_t = i), per sequence (T_n, S). */
   backward(sequences: readonly Sequence[], options: InferenceOptions = {}): number[][][] {
-    const lattice = this.lattice(sequences);
+    const lattice = this.latticeOf(this.packSequences(sequences));
     const S = this.numStates;
     if ((options.method ?? this.forwardBackward) === 'log') {
       return unpackStates(lattice, S, backwardLog(lattice));
@@ -244,7 +249,7 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
     sequences: readonly Sequence[],
     options: InferenceOptions = {},
   ): { gamma: number[][][]; logLikelihood: number[] } {
-    const lattice = this.lattice(sequences);
+    const lattice = this.latticeOf(this.packSequences(sequences));
     const result = batchPosteriors(lattice, options.method ?? this.forwardBackward);
     return {
       gamma: unpackStates(lattice, this.numStates, result.gamma),
@@ -257,7 +262,7 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
     sequences: readonly Sequence[],
     options: InferenceOptions = {},
   ): number[][][][] {
-    const lattice = this.lattice(sequences);
+    const lattice = this.latticeOf(this.packSequences(sequences));
     const xi = batchTransitionPosteriors(lattice, options.method ?? this.forwardBackward);
     const S = this.numStates;
     const steps = Math.max(lattice.maxLength - 1, 0);
@@ -278,7 +283,7 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
 
   /** Most probable state paths and their joint log-probabilities log P(O, Q*) (eqs. 32-35). */
   viterbi(sequences: readonly Sequence[]): { paths: number[][]; logProbability: number[] } {
-    const lattice = this.lattice(sequences);
+    const lattice = this.latticeOf(this.packSequences(sequences));
     const result = batchViterbi(lattice);
     return {
       paths: unpackSteps(lattice, result.paths),
@@ -288,7 +293,7 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
 
   /** Posterior (max-marginal) decoding: the individually most likely state at every step. */
   posteriorDecode(sequences: readonly Sequence[], options: InferenceOptions = {}): number[][] {
-    const lattice = this.lattice(sequences);
+    const lattice = this.latticeOf(this.packSequences(sequences));
     const { gamma } = batchPosteriors(lattice, options.method ?? this.forwardBackward);
     return unpackSteps(lattice, argmaxStates(lattice, this.numStates, gamma));
   }
