@@ -1,10 +1,31 @@
-import { readFileSync } from 'node:fs';
-import { expect, test } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test, vi } from 'vitest';
 import * as g from '../src/index.js';
 
-test('[webgpu] the README snippet runs and its gradient matches a hand derivation', async () => {
+test('[webgpu] the README snippet runs as written', async () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  expect(readme).toContain('const l = softmax(matmul(x, w)).mul(tensor([1, 2])).sum();');
+  const snippet = /```ts\n([\s\S]*?)```/.exec(readme)![1];
+  const src = new URL('../src/index.ts', import.meta.url).pathname;
+  const dir = mkdtempSync(join(new URL('.', import.meta.url).pathname, '.readme-'));
+  const file = join(dir, 'snippet.ts');
+  writeFileSync(file, `${snippet.replace("'@scratchseq/gpu'", `'${src}'`)}\nexport {};\n`);
+  const printed: unknown[][] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...args) => printed.push(args));
+  try {
+    await import(file);
+  } finally {
+    log.mockRestore();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(printed).toHaveLength(2);
+  expect(String(printed[0][0])).toMatch(/^WebGPU: /);
+  // Σ_rows p0 + 2·p1 with p = softmax of the rows of x·w = [[4.5, -0.5], [9.5, -2]].
+  const byHand = [5, 11.5].reduce((acc, gap) => acc + (1 + 2 * Math.exp(-gap)) / (1 + Math.exp(-gap)), 0);
+  expect(printed[1][0]).toBeCloseTo(byHand, 4);
+});
+
+test('[webgpu] the README computation matches a hand derivation', async () => {
   await g.init({ backend: 'webgpu' });
   const w = g.tensor(
     [
