@@ -14,6 +14,7 @@ export {
 } from './kernels/random/random.js';
 export { argmax, argmin, logsumexp, max, mean, min, sum } from './kernels/reduce/reduce.js';
 export { logSoftmax, softmax } from './kernels/softmax/softmax.js';
+export * from './kernels/indexing/indexing.js';
 export {
   contiguous,
   expand,
