@@ -21,7 +21,10 @@ test('[webgpu] the README snippet runs as written', async () => {
   expect(printed).toHaveLength(2);
   expect(String(printed[0][0])).toMatch(/^WebGPU: /);
   // Σ_rows p0 + 2·p1 with p = softmax of the rows of x·w = [[4.5, -0.5], [9.5, -2]].
-  const byHand = [5, 11.5].reduce((acc, gap) => acc + (1 + 2 * Math.exp(-gap)) / (1 + Math.exp(-gap)), 0);
+  const byHand = [5, 11.5].reduce(
+    (acc, gap) => acc + (1 + 2 * Math.exp(-gap)) / (1 + Math.exp(-gap)),
+    0,
+  );
   expect(printed[1][0]).toBeCloseTo(byHand, 4);
 });
 
