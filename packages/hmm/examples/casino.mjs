@@ -6,7 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { CategoricalHMM } from '@scratchseq/hmm';
 
-const FAIR = 0;
+// State 0 is the fair die, state 1 the loaded one.
 const LOADED = 1;
 
 export const casino = {
