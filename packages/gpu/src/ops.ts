@@ -3,7 +3,9 @@
  * CPU reference and derivative together); views need no kernel and live in `views.ts`.
  */
 export * from './kernels/elementwise/arith.js';
+export * from './kernels/indexing/indexing.js';
 export { matmul } from './kernels/matmul/matmul.js';
+export * from './kernels/norm/norm.js';
 export {
   defaultGenerator,
   dropout,
@@ -14,7 +16,6 @@ export {
 } from './kernels/random/random.js';
 export { argmax, argmin, logsumexp, max, mean, min, sum } from './kernels/reduce/reduce.js';
 export { logSoftmax, softmax } from './kernels/softmax/softmax.js';
-export * from './kernels/indexing/indexing.js';
 export {
   contiguous,
   expand,
