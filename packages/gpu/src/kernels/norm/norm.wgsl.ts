@@ -1,0 +1,231 @@
+import { WGSL_WORKGROUP_INDEX } from '../common.js';
+
+export const NORM_WORKGROUP = 128;
+/** dweight/dbias: rows summed per partial, before the partials are summed in order. */
+export const NORM_ROWS_PER_PARTIAL = 256;
+export const NORM_PARAM_WORKGROUP = 64;
+
+/**
+ * Layer norm and RMS norm share their kernels; `centered` picks layer norm.
+ *   layer norm (Ba et al. 2016): x̂ = (x − μ)·σ⁻¹, σ = sqrt(mean((x − μ)²) + ε)
+ *   RMS norm (Zhang & Sennrich 2019): x̂ = x·r, r = (mean(x²) + ε)^(-1/2)
+ *   y = x̂ ⊙ w + b (w, b optional).
+ */
+const PARAMS = /* wgsl */ `
+struct Params { rows: u32, d: u32, offX: u32, offW: u32, offB: u32, offG: u32, hasW: u32, hasB: u32, centered: u32, eps: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+${WGSL_WORKGROUP_INDEX}`;
+
+const ROW_SUM = /* wgsl */ `
+var<workgroup> red: array<vec2<f32>, ${NORM_WORKGROUP}>;
+// Tree sum of two values over the workgroup; every lane gets the totals. The first barrier
+// keeps a previous call's readers of red[0] ahead of this call's writers.
+fn rowSum(v: vec2<f32>, lid: u32) -> vec2<f32> {
+  workgroupBarrier();
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = ${NORM_WORKGROUP / 2}u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] += red[lid + s]; }
+    workgroupBarrier();
+  }
+  return red[0];
+}`;
+
+const ENTRY = /* wgsl */ `
+@compute @workgroup_size(${NORM_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wgIndex(wid, nwg);
+  if (row >= p.rows) { return; }
+  let base = p.offX + row * p.d;
+  let fd = f32(p.d);`;
+
+const WEIGHT = 'select(1.0, w_[p.offW + i], p.hasW == 1u)';
+
+/** Forward: one workgroup per row; two passes over the row (mean, then centred variance). */
+export function normForwardWGSL(): string {
+  return /* wgsl */ `${PARAMS}
+@group(0) @binding(1) var<storage, read> x_: array<f32>;
+@group(0) @binding(2) var<storage, read> w_: array<f32>;
+@group(0) @binding(3) var<storage, read> b_: array<f32>;
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read_write> meanOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>;
+${ROW_SUM}
+${ENTRY}
+  var s = 0.0;
+  for (var i = lid; i < p.d; i += ${NORM_WORKGROUP}u) { s += x_[base + i]; }
+  let mean = select(0.0, rowSum(vec2<f32>(s, 0.0), lid).x / fd, p.centered == 1u);
+  var q = 0.0;
+  for (var i = lid; i < p.d; i += ${NORM_WORKGROUP}u) { let c = x_[base + i] - mean; q += c * c; }
+  let rstd = inverseSqrt(rowSum(vec2<f32>(q, 0.0), lid).x / fd + p.eps);
+  for (var i = lid; i < p.d; i += ${NORM_WORKGROUP}u) {
+    let xhat = (x_[base + i] - mean) * rstd;
+    y[row * p.d + i] = xhat * ${WEIGHT} + select(0.0, b_[p.offB + i], p.hasB == 1u);
+  }
+  if (lid == 0u) { meanOut[row] = mean; rstdOut[row] = rstd; }
+}`;
+}
+
+/**
+ * dx, one workgroup per row. With ĝ = g ⊙ w:
+ *   layer norm: dx = σ⁻¹ (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂))
+ *   RMS norm:   dx = r (ĝ − x̂ · mean(ĝ ⊙ x̂))
+ */
+export function normBackwardWGSL(): string {
+  return /* wgsl */ `${PARAMS}
+@group(0) @binding(1) var<storage, read> x_: array<f32>;
+@group(0) @binding(2) var<storage, read> w_: array<f32>;
+@group(0) @binding(3) var<storage, read> g_: array<f32>;
+@group(0) @binding(4) var<storage, read> mean_: array<f32>;
+@group(0) @binding(5) var<storage, read> rstd_: array<f32>;
+@group(0) @binding(6) var<storage, read_write> dx: array<f32>;
+${ROW_SUM}
+${ENTRY}
+  let gbase = p.offG + row * p.d;
+  let mean = mean_[row];
+  let rstd = rstd_[row];
+  var acc = vec2<f32>(0.0, 0.0);
+  for (var i = lid; i < p.d; i += ${NORM_WORKGROUP}u) {
+    let gw = g_[gbase + i] * ${WEIGHT};
+    acc += vec2<f32>(gw, gw * (x_[base + i] - mean) * rstd);
+  }
+  let m = rowSum(acc, lid) / fd;
+  let mg = select(0.0, m.x, p.centered == 1u);
+  for (var i = lid; i < p.d; i += ${NORM_WORKGROUP}u) {
+    let gw = g_[gbase + i] * ${WEIGHT};
+    let xhat = (x_[base + i] - mean) * rstd;
+    dx[row * p.d + i] = rstd * (gw - mg - xhat * m.y);
+  }
+}`;
+}
+
+/**
+ * dweight and dbias, first pass: partial[c, k] = Σ over rows k·256 .. k·256+255 of g ⊙ x̂
+ * (and of g). Each partial is one invocation's in-order loop, and the partials are then summed
+ * over k by the ordinary reduction, so the result is the same on every run (no atomics).
+ */
+export function normParamPartialsWGSL(): string {
+  return /* wgsl */ `${PARAMS}
+@group(0) @binding(1) var<storage, read> x_: array<f32>;
+@group(0) @binding(2) var<storage, read> g_: array<f32>;
+@group(0) @binding(3) var<storage, read> mean_: array<f32>;
+@group(0) @binding(4) var<storage, read> rstd_: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dw: array<f32>;
+@group(0) @binding(6) var<storage, read_write> db: array<f32>;
+@compute @workgroup_size(${NORM_PARAM_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let t = wgIndex(wid, nwg) * ${NORM_PARAM_WORKGROUP}u + lid;
+  let chunks = (p.rows + ${NORM_ROWS_PER_PARTIAL - 1}u) / ${NORM_ROWS_PER_PARTIAL}u;
+  if (t >= chunks * p.d) { return; }
+  let k = t / p.d;
+  let c = t % p.d;
+  var sw = 0.0;
+  var sb = 0.0;
+  let end = min(p.rows, (k + 1u) * ${NORM_ROWS_PER_PARTIAL}u);
+  for (var row = k * ${NORM_ROWS_PER_PARTIAL}u; row < end; row++) {
+    let gv = g_[p.offG + row * p.d + c];
+    sw += gv * (x_[p.offX + row * p.d + c] - mean_[row]) * rstd_[row];
+    sb += gv;
+  }
+  dw[t] = sw;
+  if (p.hasB == 1u) { db[t] = sb; }
+}`;
+}
+
+// ---- CPU references ------------------------------------------------------------------------
+
+type Out = { [i: number]: number };
+
+export interface NormLayout {
+  rows: number;
+  d: number;
+  offX: number;
+  offW: number;
+  offB: number;
+  offG: number;
+  centered: boolean;
+  eps: number;
+}
+
+export function normForwardReference(
+  l: NormLayout,
+  x: ArrayLike<number>,
+  w: ArrayLike<number> | null,
+  b: ArrayLike<number> | null,
+  y: Out,
+  meanOut: Out,
+  rstdOut: Out,
+): void {
+  for (let r = 0; r < l.rows; r++) {
+    const base = l.offX + r * l.d;
+    let mean = 0;
+    if (l.centered) {
+      for (let i = 0; i < l.d; i++) mean += x[base + i];
+      mean /= l.d;
+    }
+    let q = 0;
+    for (let i = 0; i < l.d; i++) q += (x[base + i] - mean) ** 2;
+    const rstd = 1 / Math.sqrt(q / l.d + l.eps);
+    for (let i = 0; i < l.d; i++) {
+      const xhat = (x[base + i] - mean) * rstd;
+      y[r * l.d + i] = xhat * (w ? w[l.offW + i] : 1) + (b ? b[l.offB + i] : 0);
+    }
+    meanOut[r] = mean;
+    rstdOut[r] = rstd;
+  }
+}
+
+export function normBackwardReference(
+  l: NormLayout,
+  x: ArrayLike<number>,
+  w: ArrayLike<number> | null,
+  g: ArrayLike<number>,
+  mean: ArrayLike<number>,
+  rstd: ArrayLike<number>,
+  dx: Out,
+): void {
+  for (let r = 0; r < l.rows; r++) {
+    const base = l.offX + r * l.d;
+    const gbase = l.offG + r * l.d;
+    let sg = 0;
+    let sgx = 0;
+    for (let i = 0; i < l.d; i++) {
+      const gw = g[gbase + i] * (w ? w[l.offW + i] : 1);
+      sg += gw;
+      sgx += gw * (x[base + i] - mean[r]) * rstd[r];
+    }
+    const mg = l.centered ? sg / l.d : 0;
+    for (let i = 0; i < l.d; i++) {
+      const gw = g[gbase + i] * (w ? w[l.offW + i] : 1);
+      const xhat = (x[base + i] - mean[r]) * rstd[r];
+      dx[r * l.d + i] = rstd[r] * (gw - mg - (xhat * sgx) / l.d);
+    }
+  }
+}
+
+export function normParamPartialsReference(
+  l: NormLayout,
+  x: ArrayLike<number>,
+  g: ArrayLike<number>,
+  mean: ArrayLike<number>,
+  rstd: ArrayLike<number>,
+  dw: Out,
+  db: Out | null,
+): void {
+  const chunks = Math.ceil(l.rows / NORM_ROWS_PER_PARTIAL);
+  for (let k = 0; k < chunks; k++)
+    for (let c = 0; c < l.d; c++) {
+      let sw = 0;
+      let sb = 0;
+      const end = Math.min(l.rows, (k + 1) * NORM_ROWS_PER_PARTIAL);
+      for (let r = k * NORM_ROWS_PER_PARTIAL; r < end; r++) {
+        const gv = g[l.offG + r * l.d + c];
+        sw += gv * (x[l.offX + r * l.d + c] - mean[r]) * rstd[r];
+        sb += gv;
+      }
+      dw[k * l.d + c] = sw;
+      if (db) db[k * l.d + c] = sb;
+    }
+}
