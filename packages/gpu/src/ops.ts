@@ -4,6 +4,7 @@
  */
 export * from './kernels/elementwise/arith.js';
 export * from './kernels/indexing/indexing.js';
+export * from './kernels/loss/loss.js';
 export { matmul } from './kernels/matmul/matmul.js';
 export * from './kernels/norm/norm.js';
 export {
