@@ -20,3 +20,4 @@ export { keep, scope } from './scope.js';
 export { broadcastShapes, shapeToString, sizeOf } from './shape.js';
 export type { GradFn, TensorOptions } from './tensor.js';
 export { empty, Tensor, tensor, writeTensor } from './tensor.js';
+export * from './io/index.js';
