@@ -2,6 +2,7 @@
  * Every tensor op, in one import. Each lives in its kernel family's folder (WGSL, launcher,
  * CPU reference and derivative together); views need no kernel and live in `views.ts`.
  */
+export * from './kernels/conv1d/conv1d.js';
 export * from './kernels/elementwise/arith.js';
 export * from './kernels/indexing/indexing.js';
 export * from './kernels/loss/loss.js';
