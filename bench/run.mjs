@@ -1,0 +1,288 @@
+// ScratchSeq benchmark suite (issue 4). Not a test: nothing here runs in CI.
+//
+//   pnpm bench [group…] [--samples N] [--no-tfjs] [--no-torch]
+//   groups: roofs matmul softmax layernorm elementwise tiny ngram hmm  (default: all)
+//
+// Prints one table and writes bench/results.json. Every system's result is checked against a
+// JS (or float64) reference in the same run before its timing counts. See bench/README.md.
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as gpu from '../packages/gpu/dist/index.js';
+import { copyRoof, dispatchRoofs, fmaRoof } from './lib/roofs.mjs';
+import {
+  elementwiseCases,
+  layerNormCase,
+  matmulCase,
+  softmaxCase,
+  tinyOpsCase,
+} from './lib/scratchseq.mjs';
+import { TfjsRunner } from './lib/tfjs.mjs';
+import { randomFloats } from './lib/timing.mjs';
+import { EW_SIZE, MATMUL_CASES, TINY_SIZE } from './lib/workloads.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ALL = ['roofs', 'matmul', 'softmax', 'layernorm', 'elementwise', 'tiny', 'ngram', 'hmm'];
+
+function parseArgs(argv) {
+  const args = { groups: [], samples: 5, tfjs: true, torch: true, wasm: true };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--samples') args.samples = Number(argv[++i]);
+    else if (a === '--no-tfjs') args.tfjs = false;
+    else if (a === '--no-wasm') args.wasm = false;
+    else if (a === '--no-torch') args.torch = false;
+    else if (ALL.includes(a)) args.groups.push(a);
+    else throw new Error(`unknown argument ${a}; workloads: ${ALL.join(' ')}`);
+  }
+  if (args.groups.length === 0) args.groups = ALL.filter((g) => g !== 'ngram' && g !== 'hmm').concat(['ngram', 'hmm']);
+  return args;
+}
+
+const log = (...m) => console.log(...m);
+
+/**
+ * Dawn for Node: the `webgpu` package (resolved from packages/gpu), or, in the self-contained
+ * bundle, the addon named by SCRATCHSEQ_DAWN_NODE (see bench/README.md).
+ */
+async function loadDawn() {
+  if (process.env.SCRATCHSEQ_DAWN_NODE) {
+    return createRequire(import.meta.url)(resolve(process.env.SCRATCHSEQ_DAWN_NODE));
+  }
+  try {
+    return await import('webgpu');
+  } catch {
+    const req = createRequire(resolve(here, '../packages/gpu/package.json'));
+    return await import(req.resolve('webgpu'));
+  }
+}
+
+async function loadTf() {
+  try {
+    const tf = await import('@tensorflow/tfjs');
+    await import('@tensorflow/tfjs-backend-webgpu');
+    let wasm = false;
+    try {
+      await import('@tensorflow/tfjs-backend-wasm');
+      wasm = true;
+    } catch (e) {
+      log(`  tfjs wasm backend unavailable: ${e.message}`);
+    }
+    return { tf, wasm };
+  } catch (e) {
+    log(`  TensorFlow.js unavailable (${e.message}); install the root devDependencies`);
+    return undefined;
+  }
+}
+
+function runTorch(groups, samples) {
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    log(`  PyTorch: skipped (${python} -c "import torch" failed)`);
+    return [];
+  }
+  const map = { matmul: 'matmul', softmax: 'softmax', layernorm: 'layernorm', elementwise: 'elementwise', tiny: 'tiny' };
+  const wanted = groups.map((g) => map[g]).filter(Boolean);
+  if (wanted.length === 0) return [];
+  const r = spawnSync(python, [resolve(here, 'torch_bench.py'), '--samples', String(samples), ...wanted], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) {
+    log(`  PyTorch: failed: ${r.stderr.trim().split('\n').at(-1)}`);
+    return [];
+  }
+  const records = [];
+  for (const line of r.stdout.trim().split('\n')) {
+    const obj = JSON.parse(line);
+    if (obj.config) {
+      const c = obj.config;
+      log(`  PyTorch ${c.torch}: ${c.threads} threads, BLAS ${c.blas}, mkldnn ${c.mkldnn}, ${c.parallel}`);
+      records.config = c;
+    } else records.push(obj);
+  }
+  return records;
+}
+
+function fmt(v) {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+function printTable(records, roofs) {
+  const rows = [['workload', 'shape', 'system', 'median', 'min–max', 'unit', 'vs roof', 'vs tfjs-webgpu']];
+  const tfjsOf = (r) => records.find((o) => o.workload === r.workload && o.shape === r.shape && o.system === 'tfjs-webgpu');
+  for (const r of records) {
+    let roof = '';
+    if (r.unit === 'GFLOP/s' && roofs.fma && r.workload !== 'roof') roof = `${((r.median / roofs.fma) * 100).toFixed(0)}% FMA`;
+    if (r.unit === 'GB/s' && roofs.copy && r.workload !== 'roof') roof = `${((r.median / roofs.copy) * 100).toFixed(0)}% copy`;
+    let vs = '';
+    const t = tfjsOf(r);
+    if (t && r.system !== 'tfjs-webgpu') {
+      const ratio = r.unit.startsWith('µs') ? t.median / r.median : r.median / t.median;
+      vs = `${ratio.toFixed(1)}×`;
+    }
+    rows.push([r.workload, r.shape, r.system, fmt(r.median), `${fmt(r.min)}–${fmt(r.max)}`, r.unit, roof, vs]);
+  }
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  for (const [i, row] of rows.entries()) {
+    log(row.map((cell, c) => cell.padEnd(widths[c])).join('  '));
+    if (i === 0) log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const opts = { samples: args.samples };
+  // lavapipe splits each dispatch over LP_NUM_THREADS workers; on 2 cores 4 measured faster
+  // than the default 2 (issue 4). Other drivers ignore the variable.
+  process.env.LP_NUM_THREADS ??= '4';
+  const dawn = await loadDawn();
+  Object.assign(globalThis, dawn.globals);
+  const dawnGPU = dawn.create([]); // referenced until exit: collecting it crashes Node
+  const device = await gpu.init({ backend: 'webgpu', gpu: dawnGPU, requireWebGPU: true });
+  const backend = device.backend;
+  const adapter = device.describe();
+  const date = new Date().toISOString();
+  log(`adapter: ${adapter}  (LP_NUM_THREADS=${process.env.LP_NUM_THREADS})`);
+  const wait = (p) => device.sync().then(() => p); // the runtime's quiet wait, then the promise
+  const quietWait = async (p) => {
+    let done = false;
+    p.finally(() => {
+      done = true;
+    }).catch(() => {});
+    // Park the main thread between event-loop turns, as the runtime does (backend/wait.ts).
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    while (!done) {
+      Atomics.wait(cell, 0, 0, 0.2);
+      await new Promise((r) => setImmediate(r));
+    }
+    return p;
+  };
+  void wait;
+
+  const records = [];
+  const roofs = {};
+  const push = (r) => {
+    records.push(r);
+    log(`  ${r.workload} ${r.shape} ${r.system}: ${fmt(r.median)} ${r.unit} (${fmt(r.min)}–${fmt(r.max)})`);
+  };
+  const has = (g) => args.groups.includes(g);
+
+  if (has('roofs') || has('matmul') || has('softmax') || has('layernorm') || has('elementwise')) {
+    log('roofs (WGSL microbenchmarks)');
+    const raw = backend.device;
+    const fma = await fmaRoof(raw, quietWait, opts);
+    push(fma);
+    roofs.fma = fma.median;
+    const copy = await copyRoof(raw, quietWait, opts);
+    push(copy);
+    roofs.copy = copy.median;
+    if (has('roofs') || has('tiny')) for (const r of await dispatchRoofs(raw, quietWait, opts)) push(r);
+  }
+
+  let tfjs = [];
+  if (args.tfjs) {
+    globalThis.navigator = { gpu: dawnGPU };
+    const loaded = await loadTf();
+    if (loaded) {
+      loaded.tf.env().set('WEBGPU_CPU_FORWARD', false);
+      tfjs.push(new TfjsRunner(loaded.tf, 'webgpu', quietWait));
+      if (loaded.wasm && args.wasm) tfjs.push(new TfjsRunner(loaded.tf, 'wasm', quietWait));
+    }
+  }
+  const ew = has('elementwise') ? { a: randomFloats(EW_SIZE, 3).map((v) => v * 3), b: randomFloats(EW_SIZE, 4) } : undefined;
+  const tiny = { x0: randomFloats(TINY_SIZE, 8), y: randomFloats(TINY_SIZE, 9) };
+
+  // Slow systems get fewer samples on the largest matmul.
+  const optsFor = (c, system) => (c.m >= 2048 && system !== 'scratchseq-webgpu' ? { samples: 3, minSeconds: 0 } : opts);
+
+  if (has('matmul')) {
+    log('matmul');
+    for (const c of MATMUL_CASES) await gpu.noGrad(async () => push(await matmulCase(gpu, device, c, opts)));
+    for (const t of tfjs) {
+      await t.activate();
+      for (const c of MATMUL_CASES) push(await t.matmulCase(c, optsFor(c, t.system)));
+    }
+  }
+  if (has('softmax')) {
+    log('softmax');
+    push(await softmaxCase(gpu, device, opts));
+    for (const t of tfjs) {
+      await t.activate();
+      push(await t.softmaxCase(opts));
+    }
+  }
+  if (has('layernorm')) {
+    log('layer norm');
+    push(await layerNormCase(gpu, device, opts, log));
+    for (const t of tfjs) {
+      await t.activate();
+      push(await t.layerNormCase(opts));
+    }
+  }
+  if (has('elementwise')) {
+    log('elementwise');
+    for (const r of await elementwiseCases(gpu, device, opts, ew)) push(r);
+    for (const t of tfjs) {
+      await t.activate();
+      for (const r of await t.elementwiseCases(opts, ew)) push(r);
+    }
+  }
+  if (has('tiny')) {
+    log('tiny ops');
+    push(await tinyOpsCase(gpu, device, opts, tiny));
+    for (const t of tfjs) {
+      await t.activate();
+      push(await t.tinyOpsCase(opts, tiny));
+    }
+  }
+  if (args.torch) {
+    log('PyTorch (CPU)');
+    for (const r of runTorch(args.groups, args.samples)) push(r);
+  }
+  if (has('ngram')) {
+    log('n-gram (packages/ngram/bench/names.mjs)');
+    try {
+      const { runNamesBench } = await import('../packages/ngram/bench/names.mjs');
+      for (const r of await runNamesBench()) push(r);
+    } catch (e) {
+      log(`  skipped: ${e.message}`);
+    }
+  }
+  if (has('hmm')) {
+    log('hmm (measureThroughput from @scratchseq/hmm)');
+    try {
+      const { measureThroughput } = await import('../packages/hmm/dist/index.js');
+      for (const r of measureThroughput()) push(r);
+    } catch (e) {
+      log(`  skipped: ${e.message}`);
+    }
+  }
+
+  for (const r of records) {
+    r.adapter = r.system.startsWith('pytorch') || r.workload.startsWith('ngram') || r.system.includes('cpu') ? r.adapter ?? 'CPU' : adapter;
+    r.date = date;
+  }
+  log('');
+  printTable(records, roofs);
+  const out = resolve(process.env.SCRATCHSEQ_BENCH_OUT ?? resolve(here, 'results.json'));
+  writeFileSync(out, `${JSON.stringify(records, null, 2)}\n`);
+  log(`\nwrote ${records.length} records to ${out}`);
+
+  // Tear down so Node can exit: navigator.gpu keeps Dawn's event loop alive.
+  for (const t of tfjs) if (t.backend === 'webgpu') t.tf.removeBackend?.('webgpu');
+  delete globalThis.navigator;
+  tfjs = [];
+  device.destroy();
+  void dawnGPU;
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
