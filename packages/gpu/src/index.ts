@@ -21,3 +21,5 @@ export { broadcastShapes, shapeToString, sizeOf } from './shape.js';
 export type { GradFn, TensorOptions } from './tensor.js';
 export { empty, Tensor, tensor, writeTensor } from './tensor.js';
 export * from './io/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
