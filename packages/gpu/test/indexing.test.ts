@@ -54,6 +54,25 @@ describe('indexSelect / gather / embedding', () => {
     g.sum(y).backward();
     expect(Array.from(await w.grad!.toArray())).toEqual([1, 1, 0, 0, 3, 3]);
   });
+  test('[webgpu] embedding backward is bit-identical across runs (no float atomics)', async () => {
+    const device = await webgpuDevice();
+    const n = 4000;
+    const ids = g.tensor(
+      Int32Array.from({ length: n }, (_, i) => (i * 7919) % 3),
+      { device, shape: [n] },
+    );
+    const seed = g.tensor(
+      Float32Array.from({ length: n * 8 }, (_, i) => Math.sin(i) * 1e3),
+      { device, shape: [n, 8] },
+    );
+    const grads: number[][] = [];
+    for (let run = 0; run < 2; run++) {
+      const w = g.zeros([3, 8], { device, requiresGrad: true });
+      g.embedding(w, ids).backward(seed);
+      grads.push(Array.from(await w.grad!.toArray()));
+    }
+    expect(grads[1]).toEqual(grads[0]);
+  });
 });
 
 describe('concat / stack / split / pad', () => {
