@@ -235,6 +235,47 @@ for (const backend of ['webgpu', 'cpu'] as const) {
     });
   });
 
+  describe(`[${backend}] nn.Conv1d`, () => {
+    test(`[${backend}] Conv1d: PyTorch layout, default init bound, and a causal dilated convolution by hand`, async () => {
+      const d = await device();
+      const conv = new nn.Conv1d(2, 3, 2, { device: d, dilation: 2, padding: 'causal' });
+      expect(
+        Object.fromEntries(Object.entries(conv.stateDict()).map(([k, t]) => [k, t.shape])),
+      ).toEqual({
+        weight: [3, 2, 2],
+        bias: [3],
+      });
+      const bound = 1 / Math.sqrt(4); // fan_in = Cin · K
+      expect((await values(conv.weight)).every((w) => Math.abs(w) <= bound)).toBe(true);
+      const W = [1, -1, 0.5, 2, 0, 1, 1, 0, -2, 0.25, 0, 3]; // (3, 2, 2)
+      const bias = [0.5, -1, 0];
+      conv.loadStateDict({ weight: W, bias });
+      const X = [1, 2, 3, 4, 5, -1, 0, 2, -3, 1]; // (1, 2, 5)
+      const y = await values(conv.forward(g.tensor(X, { device: d, shape: [1, 2, 5] })));
+      // y[o, t] = b[o] + Σ_c Σ_k W[o, c, k] · x[c, t − 2·(1 − k)], zero before the start.
+      const expected: number[] = [];
+      for (let o = 0; o < 3; o++) {
+        for (let t = 0; t < 5; t++) {
+          let acc = bias[o];
+          for (let c = 0; c < 2; c++) {
+            for (let k = 0; k < 2; k++) {
+              const src = t - 2 * (1 - k);
+              if (src >= 0) acc += W[o * 4 + c * 2 + k] * X[c * 5 + src];
+            }
+          }
+          expected.push(acc);
+        }
+      }
+      expectClose('Conv1d causal', y, expected, 1e-5, 1e-5);
+      const same = new nn.Conv1d(2, 4, 4, { device: d, padding: 'same', bias: false });
+      expect(same.forward(g.ones([3, 2, 7], { device: d })).shape).toEqual([3, 4, 7]);
+      expect(() => same.forward(g.ones([3, 7], { device: d }))).toThrow(
+        'expected input of shape (B, 2, L), got (3, 7)',
+      );
+      for (const m of [conv, same]) m.dispose();
+    });
+  });
+
   describe(`[${backend}] nn.init`, () => {
     test(`[${backend}] Xavier, Kaiming and normal draw with the stated spread; the seed reproduces them`, async () => {
       const d = await device();

@@ -6,6 +6,8 @@
  */
 export * as init from './init.js';
 export {
+  Conv1d,
+  type Conv1dLayerOptions,
   Dropout,
   Embedding,
   GELU,

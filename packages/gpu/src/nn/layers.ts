@@ -2,7 +2,7 @@ import type { Device } from '../device.js';
 import { add, gelu, relu, sigmoid, tanh } from '../kernels/elementwise/arith.js';
 import { matmul } from '../kernels/matmul/matmul.js';
 import type { Generator } from '../kernels/random/random.js';
-import { dropout, embedding, layerNorm, rmsNorm } from '../ops.js';
+import { conv1d, dropout, embedding, layerNorm, rmsNorm } from '../ops.js';
 import { shapeToString } from '../shape.js';
 import { empty, type Tensor } from '../tensor.js';
 import { transpose } from '../views.js';
@@ -64,6 +64,83 @@ export class Linear extends Module implements Layer {
     // The transposed weight is a strided view: matmul reads it in place, no copy.
     const y = matmul(x, transpose(this.weight)); // (..., out)
     return this.bias ? add(y, this.bias) : y;
+  }
+}
+
+export interface Conv1dLayerOptions extends LayerOptions {
+  stride?: number;
+  /**
+   * Zeros on both sides (number), [left, right], 'causal' (dilation·(K − 1) on the left only,
+   * as WaveNet), 'valid' (none) or 'same' (stride 1; the odd zero goes right, as PyTorch).
+   */
+  padding?: number | readonly [number, number] | 'causal' | 'valid' | 'same';
+  dilation?: number;
+  groups?: number;
+  bias?: boolean;
+}
+
+/**
+ * 1-D convolution (torch.nn.Conv1d): x (B, Cin, L) → (B, Cout, Lout); weight
+ * (Cout, Cin / groups, K), bias (Cout). Default init as PyTorch: U(−1/√fan_in, 1/√fan_in)
+ * for both, fan_in = Cin / groups · K.
+ */
+export class Conv1d extends Module implements Layer {
+  weight: Tensor; // (outChannels, inChannels / groups, kernelSize)
+  bias: Tensor | null; // (outChannels)
+  readonly stride: number;
+  readonly padding: number | readonly [number, number] | 'causal';
+  readonly dilation: number;
+  readonly groups: number;
+
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernelSize: number,
+    options: Conv1dLayerOptions = {},
+  ) {
+    super();
+    this.stride = options.stride ?? 1;
+    this.dilation = options.dilation ?? 1;
+    this.groups = options.groups ?? 1;
+    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
+      throw new Error(
+        `Conv1d: inChannels (${inChannels}) and outChannels (${outChannels}) must be divisible by groups (${this.groups})`,
+      );
+    }
+    const padding = options.padding ?? 0;
+    if (padding === 'same') {
+      if (this.stride !== 1) throw new Error("Conv1d: padding 'same' needs stride 1");
+      const total = this.dilation * (kernelSize - 1);
+      this.padding = [Math.floor(total / 2), total - Math.floor(total / 2)];
+    } else {
+      this.padding = padding === 'valid' ? 0 : padding;
+    }
+    this.weight = newParameter([outChannels, inChannels / this.groups, kernelSize], options);
+    this.bias = options.bias === false ? null : newParameter([outChannels], options);
+    this.resetParameters(options.generator);
+  }
+
+  resetParameters(generator?: Generator): void {
+    init.kaimingUniform(this.weight, { a: Math.sqrt(5), generator });
+    if (this.bias) {
+      const fanIn = (this.inChannels / this.groups) * this.kernelSize;
+      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+      init.uniform(this.bias, -bound, bound, { generator });
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.rank !== 3 || x.shape[1] !== this.inChannels) {
+      throw new Error(
+        `Conv1d: expected input of shape (B, ${this.inChannels}, L), got ${shapeToString(x.shape)}`,
+      );
+    }
+    return conv1d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    }); // (B, outChannels, Lout)
   }
 }
 
