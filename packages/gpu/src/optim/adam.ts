@@ -10,22 +10,19 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-/**
- * Adam (Kingma & Ba 2015) with PyTorch's bias correction and its `weight_decay` as an L2
- * term added to the gradient. One fused kernel per parameter updates θ, `exp_avg` and
- * `exp_avg_sq` in place. Defaults as torch.optim.Adam: lr 1e-3, betas (0.9, 0.999), eps 1e-8.
- */
-export class Adam extends Optimizer {
+/** Adam and AdamW share everything but where the weight decay goes. */
+abstract class AdamFamily extends Optimizer {
   betas: [number, number];
   eps: number;
   weightDecay: number;
-  protected readonly decoupled: boolean = false;
 
-  constructor(
+  protected constructor(
+    name: string,
     params: Iterable<Tensor>,
-    options: AdamOptions = {},
-    name = 'Adam',
-    defaultDecay = 0,
+    options: AdamOptions,
+    defaultDecay: number,
+    /** True: θ ← θ(1 − ηλ) (AdamW); false: g ← g + λθ (Adam's L2). */
+    private readonly decoupled: boolean,
   ) {
     super(name, params, options.lr ?? 1e-3);
     this.betas = options.betas ?? [0.9, 0.999];
@@ -68,13 +65,22 @@ export class Adam extends Optimizer {
 }
 
 /**
+ * Adam (Kingma & Ba 2015) with PyTorch's bias correction and its `weight_decay` as an L2
+ * term added to the gradient. One fused kernel per parameter updates θ, `exp_avg` and
+ * `exp_avg_sq` in place. Defaults as torch.optim.Adam: lr 1e-3, betas (0.9, 0.999), eps 1e-8.
+ */
+export class Adam extends AdamFamily {
+  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+    super('Adam', params, options, 0, false);
+  }
+}
+
+/**
  * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay, θ ← θ(1 − ηλ) before
  * the Adam step, instead of an L2 term in the gradient. Default weight decay 0.01, as torch.
  */
-export class AdamW extends Adam {
-  protected override readonly decoupled: boolean = true;
-
+export class AdamW extends AdamFamily {
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
-    super(params, options, 'AdamW', 0.01);
+    super('AdamW', params, options, 0.01, true);
   }
 }
