@@ -203,6 +203,10 @@ async function main() {
 
   if (has('matmul')) {
     log('matmul');
+    if (typeof gpu.tuneMatmul === 'function') {
+      const t = await gpu.tuneMatmul();
+      log(`  tuned kernel: ${t.variant} (${Object.entries(t.timings).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')} at 512³)`);
+    }
     for (const c of MATMUL_CASES) await gpu.noGrad(async () => push(await matmulCase(gpu, device, c, opts)));
     for (const t of tfjs) {
       await t.activate();

@@ -2,8 +2,20 @@ import { record } from '../../autograd/grad-mode.js';
 import { broadcastShapes, shapeToString, sizeOf } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { contiguous, expand, reshape, sumTo, transpose } from '../../views.js';
+import type { GpuDispatch, WebGPUBackend } from '../../backend/webgpu.js';
+import { getDevice } from '../../device.js';
+import { tensor } from '../../tensor.js';
 import { cpuData, onBackend, requireFloat, sameDevice } from '../common.js';
 import { MATMUL_TILE, type MatmulLayout, matmulReference, matmulWGSL } from './matmul.wgsl.js';
+import { matmulSubgroupWGSL, type SubgroupVariant, subgroupTile } from './subgroup.wgsl.js';
+import {
+  type MatmulVariant,
+  matmulVariant,
+  pinMatmulVariant,
+  rememberTuned,
+  SUBGROUP_CANDIDATES,
+  tunedFor,
+} from './tuning.js';
 
 /**
  * The single stride that walks all batch dims of `t` (expanded to `batchShape`) in row-major
@@ -88,7 +100,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         if (k === 0) cpuData(out).fill(0);
         else matmulReference(layout, cpuData(ea), cpuData(eb), cpuData(out));
       },
-      () => {
+      (backend) => {
+        const variant = k > 0 ? matmulVariant(backend) : 'generic';
+        if (variant !== 'generic' && n % 4 === 0 && k % 4 === 0) {
+          return subgroupDispatch(backend, variant, ea, eb, out, layout);
+        }
         const tilesM = Math.ceil(m / MATMUL_TILE);
         const tilesN = Math.ceil(n / MATMUL_TILE);
         return {
@@ -119,3 +135,117 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     b.requiresGrad ? sumTo(matmul(transpose(a), g), b.shape) : null,
   ]);
 }
+
+/** Row-major with every vec4 aligned: what the subgroup kernel reads. */
+function rowMajor4(s: [number, number, number], off: number, cols: number): boolean {
+  return s[2] === 1 && s[1] === cols && s[0] % 4 === 0 && off % 4 === 0;
+}
+
+/**
+ * The subgroup kernel's dispatch. An operand that is not row-major (a transposed view) is
+ * first copied into a row-major tensor: one O(n²) pass, cheap next to the O(n³) product.
+ */
+function subgroupDispatch(
+  backend: WebGPUBackend,
+  v: SubgroupVariant,
+  ea: Tensor,
+  eb: Tensor,
+  out: Tensor,
+  L: MatmulLayout,
+): undefined {
+  const { batch, m, n, k } = L;
+  let a = ea;
+  let b = eb;
+  let sA = L.sA;
+  let sB = L.sB;
+  let offA = L.offA;
+  let offB = L.offB;
+  const temps: Tensor[] = [];
+  if (!rowMajor4(sA, offA, k)) {
+    a = contiguous(ea, true);
+    temps.push(a);
+    sA = [m * k, k, 1];
+    offA = a.offset;
+  }
+  if (!rowMajor4(sB, offB, n)) {
+    b = contiguous(eb, true);
+    temps.push(b);
+    sB = [k * n, n, 1];
+    offB = b.offset;
+  }
+  const tile = subgroupTile(v);
+  const tilesM = Math.ceil(m / tile.rows);
+  const tilesN = Math.ceil(n / tile.cols);
+  const d: GpuDispatch = {
+    key: `matmul:f32:sg${v.rows}x${v.cols}`,
+    code: () => matmulSubgroupWGSL(v),
+    buffers: [a.storage, b.storage, out.storage],
+    params: [m, n / 4, k, batch, offA / 4, offB / 4, tilesN, tilesM, sA[0] / 4, sA[1] / 4, sB[0] / 4, sB[1] / 4],
+    workgroups: tilesM * tilesN * batch,
+  };
+  backend.dispatch(d);
+  // The temporaries go back to the pool once the product is recorded: a later command that
+  // reuses their buffers runs after it in queue order.
+  for (const t of temps) t.dispose();
+  return undefined;
+}
+
+/**
+ * Chooses the fastest matmul kernel for the current device's adapter by timing each
+ * candidate on a 512³ product (after checking it against the generic kernel), and caches the
+ * choice per adapter for the rest of the process. Takes about a second on a software adapter.
+ * Without it (or without the 'subgroups' feature), matmul uses the generic kernel.
+ */
+export async function tuneMatmul(
+  options: { size?: number; reps?: number } = {},
+): Promise<{ variant: string; timings: Record<string, number> }> {
+  const device = getDevice();
+  const backend = device.backend;
+  const timings: Record<string, number> = {};
+  if (backend.kind !== 'webgpu') return { variant: 'cpu', timings };
+  const gpuBackend = backend as WebGPUBackend;
+  const name = (v: MatmulVariant) => (v === 'generic' ? 'generic' : `sg${v.rows}x${v.cols}`);
+  const already = tunedFor(gpuBackend);
+  if (already) return { variant: name(already), timings };
+  const size = options.size ?? 512;
+  const reps = options.reps ?? 3;
+  const data = (seed: number) => Float32Array.from({ length: size * size }, (_, i) => ((i * seed) % 17) / 8 - 1);
+  const a = tensor(data(7), { shape: [size, size] });
+  const b = tensor(data(11), { shape: [size, size] });
+  const candidates: MatmulVariant[] = ['generic', ...(gpuBackend.hasSubgroups ? SUBGROUP_CANDIDATES : [])];
+  let expected: Float32Array | undefined;
+  let best: MatmulVariant = 'generic';
+  let bestTime = Infinity;
+  try {
+    for (const v of candidates) {
+      pinMatmulVariant(gpuBackend, v);
+      const first = matmul(a, b);
+      const got = (await first.toArray()) as Float32Array;
+      first.dispose();
+      if (!expected) expected = got;
+      else if (!sameWithin(got, expected, 1e-3)) continue; // a variant this adapter runs wrong
+      const start = performance.now();
+      for (let r = 0; r < reps; r++) matmul(a, b).dispose();
+      await device.sync();
+      const t = (performance.now() - start) / reps;
+      timings[name(v)] = t;
+      if (t < bestTime) {
+        bestTime = t;
+        best = v;
+      }
+    }
+  } finally {
+    pinMatmulVariant(gpuBackend, undefined);
+    a.dispose();
+    b.dispose();
+  }
+  rememberTuned(gpuBackend, best);
+  return { variant: name(best), timings };
+}
+
+function sameWithin(x: Float32Array, y: Float32Array, tol: number): boolean {
+  for (let i = 0; i < x.length; i++) if (!(Math.abs(x[i] - y[i]) <= tol * (1 + Math.abs(y[i])))) return false;
+  return true;
+}
+
+export { pinMatmulVariant };
