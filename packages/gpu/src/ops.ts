@@ -6,7 +6,7 @@ export * from './kernels/conv1d/conv1d.js';
 export * from './kernels/elementwise/arith.js';
 export * from './kernels/indexing/indexing.js';
 export * from './kernels/loss/loss.js';
-export { matmul } from './kernels/matmul/matmul.js';
+export { matmul, tuneMatmul } from './kernels/matmul/matmul.js';
 export * from './kernels/norm/norm.js';
 export {
   defaultGenerator,
