@@ -219,6 +219,13 @@ for (const backend of ['webgpu', 'cpu'] as const) {
       expect(Array.from(await a.grad!.toArray())).toEqual([0.5, -0.75, 0.75, 0]);
       expect(Array.from(await b.grad!.toArray())).toEqual([0.75, -0.75]);
       expect(() => optim.clipGradNorm([a], 1, 0)).toThrow('normType');
+      const measured = optim.clipGradNorm([b], Number.POSITIVE_INFINITY);
+      expect(await measured.item()).toBeCloseTo(Math.sqrt(0.75 ** 2 * 2), 6); // nothing scaled
+      expect(Array.from(await b.grad!.toArray())).toEqual([0.75, -0.75]);
+      const bare = g.nn.parameter(g.zeros([2], { device: d }));
+      const none = optim.clipGradNorm([bare], 1);
+      expect(await none.item()).toBe(0);
+      for (const t of [measured, bare, none]) t.dispose();
       for (const t of [inf, l1, l3, a, b]) t.dispose();
     });
 
