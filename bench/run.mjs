@@ -168,10 +168,20 @@ async function main() {
   const records = [];
   const roofs = {};
   const push = (r) => {
+    if (r === undefined) return;
     records.push(r);
     log(`  ${r.workload} ${r.shape} ${r.system}: ${fmt(r.median)} ${r.unit} (${fmt(r.min)}–${fmt(r.max)})`);
   };
   const has = (g) => args.groups.includes(g);
+  // A system that fails a workload (wrong result, missing op) is reported and skipped.
+  const attempt = async (what, fn) => {
+    try {
+      return await fn();
+    } catch (e) {
+      log(`  ${what}: skipped: ${e.message.split('\n')[0]}`);
+      return undefined;
+    }
+  };
 
   if (has('roofs') || has('matmul') || has('softmax') || has('layernorm') || has('elementwise')) {
     log('roofs (WGSL microbenchmarks)');
@@ -210,7 +220,7 @@ async function main() {
     for (const c of MATMUL_CASES) await gpu.noGrad(async () => push(await matmulCase(gpu, device, c, opts)));
     for (const t of tfjs) {
       await t.activate();
-      for (const c of MATMUL_CASES) push(await t.matmulCase(c, optsFor(c, t.system)));
+      for (const c of MATMUL_CASES) push(await attempt(`${t.system} matmul ${c.shape}`, () => t.matmulCase(c, optsFor(c, t.system))));
     }
   }
   if (has('softmax')) {
@@ -218,7 +228,7 @@ async function main() {
     push(await softmaxCase(gpu, device, opts));
     for (const t of tfjs) {
       await t.activate();
-      push(await t.softmaxCase(opts));
+      push(await attempt(`${t.system} softmax`, () => t.softmaxCase(opts)));
     }
   }
   if (has('layernorm')) {
@@ -226,7 +236,7 @@ async function main() {
     push(await layerNormCase(gpu, device, opts, log));
     for (const t of tfjs) {
       await t.activate();
-      push(await t.layerNormCase(opts));
+      push(await attempt(`${t.system} layer norm`, () => t.layerNormCase(opts)));
     }
   }
   if (has('elementwise')) {
@@ -234,7 +244,7 @@ async function main() {
     for (const r of await elementwiseCases(gpu, device, opts, ew)) push(r);
     for (const t of tfjs) {
       await t.activate();
-      for (const r of await t.elementwiseCases(opts, ew)) push(r);
+      for (const r of (await attempt(`${t.system} elementwise`, () => t.elementwiseCases(opts, ew))) ?? []) push(r);
     }
   }
   if (has('tiny')) {
@@ -242,7 +252,7 @@ async function main() {
     push(await tinyOpsCase(gpu, device, opts, tiny));
     for (const t of tfjs) {
       await t.activate();
-      push(await t.tinyOpsCase(opts, tiny));
+      push(await attempt(`${t.system} tiny ops`, () => t.tinyOpsCase(opts, tiny)));
     }
   }
   if (args.torch) {
