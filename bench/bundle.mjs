@@ -19,10 +19,13 @@ await build({
   target: 'node20',
   conditions: ['node'],
   external: ['webgpu', '../packages/ngram/bench/names.mjs', '../packages/hmm/dist/index.js'],
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
-for (const f of readdirSync(wasmDir)) if (f.endsWith('.wasm')) copyFileSync(resolve(wasmDir, f), resolve(outdir, f));
+for (const f of readdirSync(wasmDir))
+  if (f.endsWith('.wasm')) copyFileSync(resolve(wasmDir, f), resolve(outdir, f));
 copyFileSync(resolve(here, 'torch_bench.py'), resolve(outdir, 'torch_bench.py'));
 console.log(`wrote ${resolve(outdir, 'bench.mjs')}`);

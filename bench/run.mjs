@@ -37,7 +37,8 @@ function parseArgs(argv) {
     else if (ALL.includes(a)) args.groups.push(a);
     else throw new Error(`unknown argument ${a}; workloads: ${ALL.join(' ')}`);
   }
-  if (args.groups.length === 0) args.groups = ALL.filter((g) => g !== 'ngram' && g !== 'hmm').concat(['ngram', 'hmm']);
+  if (args.groups.length === 0)
+    args.groups = ALL.filter((g) => g !== 'ngram' && g !== 'hmm').concat(['ngram', 'hmm']);
   return args;
 }
 
@@ -84,13 +85,23 @@ function runTorch(groups, samples) {
     log(`  PyTorch: skipped (${python} -c "import torch" failed)`);
     return [];
   }
-  const map = { matmul: 'matmul', softmax: 'softmax', layernorm: 'layernorm', elementwise: 'elementwise', tiny: 'tiny' };
+  const map = {
+    matmul: 'matmul',
+    softmax: 'softmax',
+    layernorm: 'layernorm',
+    elementwise: 'elementwise',
+    tiny: 'tiny',
+  };
   const wanted = groups.map((g) => map[g]).filter(Boolean);
   if (wanted.length === 0) return [];
-  const r = spawnSync(python, [resolve(here, 'torch_bench.py'), '--samples', String(samples), ...wanted], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
+  const r = spawnSync(
+    python,
+    [resolve(here, 'torch_bench.py'), '--samples', String(samples), ...wanted],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    },
+  );
   if (r.status !== 0) {
     log(`  PyTorch: failed: ${r.stderr.trim().split('\n').at(-1)}`);
     return [];
@@ -100,7 +111,9 @@ function runTorch(groups, samples) {
     const obj = JSON.parse(line);
     if (obj.config) {
       const c = obj.config;
-      log(`  PyTorch ${c.torch}: ${c.threads} threads, BLAS ${c.blas}, mkldnn ${c.mkldnn}, ${c.parallel}`);
+      log(
+        `  PyTorch ${c.torch}: ${c.threads} threads, BLAS ${c.blas}, mkldnn ${c.mkldnn}, ${c.parallel}`,
+      );
       records.config = c;
     } else records.push(obj);
   }
@@ -110,23 +123,45 @@ function runTorch(groups, samples) {
 function fmt(v) {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  return a >= 100
+    ? v.toFixed(0)
+    : a >= 10
+      ? v.toFixed(1)
+      : a >= 1
+        ? v.toFixed(2)
+        : v.toPrecision(3);
 }
 
 function printTable(records, roofs) {
-  const rows = [['workload', 'shape', 'system', 'median', 'min–max', 'unit', 'vs roof', 'vs tfjs-webgpu']];
-  const tfjsOf = (r) => records.find((o) => o.workload === r.workload && o.shape === r.shape && o.system === 'tfjs-webgpu');
+  const rows = [
+    ['workload', 'shape', 'system', 'median', 'min–max', 'unit', 'vs roof', 'vs tfjs-webgpu'],
+  ];
+  const tfjsOf = (r) =>
+    records.find(
+      (o) => o.workload === r.workload && o.shape === r.shape && o.system === 'tfjs-webgpu',
+    );
   for (const r of records) {
     let roof = '';
-    if (r.unit === 'GFLOP/s' && roofs.fma && r.workload !== 'roof') roof = `${((r.median / roofs.fma) * 100).toFixed(0)}% FMA`;
-    if (r.unit === 'GB/s' && roofs.copy && r.workload !== 'roof') roof = `${((r.median / roofs.copy) * 100).toFixed(0)}% copy`;
+    if (r.unit === 'GFLOP/s' && roofs.fma && r.workload !== 'roof')
+      roof = `${((r.median / roofs.fma) * 100).toFixed(0)}% FMA`;
+    if (r.unit === 'GB/s' && roofs.copy && r.workload !== 'roof')
+      roof = `${((r.median / roofs.copy) * 100).toFixed(0)}% copy`;
     let vs = '';
     const t = tfjsOf(r);
     if (t && r.system !== 'tfjs-webgpu') {
       const ratio = r.unit.startsWith('µs') ? t.median / r.median : r.median / t.median;
       vs = `${ratio.toFixed(1)}×`;
     }
-    rows.push([r.workload, r.shape, r.system, fmt(r.median), `${fmt(r.min)}–${fmt(r.max)}`, r.unit, roof, vs]);
+    rows.push([
+      r.workload,
+      r.shape,
+      r.system,
+      fmt(r.median),
+      `${fmt(r.min)}–${fmt(r.max)}`,
+      r.unit,
+      roof,
+      vs,
+    ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   for (const [i, row] of rows.entries()) {
@@ -170,7 +205,9 @@ async function main() {
   const push = (r) => {
     if (r === undefined) return;
     records.push(r);
-    log(`  ${r.workload} ${r.shape} ${r.system}: ${fmt(r.median)} ${r.unit} (${fmt(r.min)}–${fmt(r.max)})`);
+    log(
+      `  ${r.workload} ${r.shape} ${r.system}: ${fmt(r.median)} ${r.unit} (${fmt(r.min)}–${fmt(r.max)})`,
+    );
   };
   const has = (g) => args.groups.includes(g);
   // A system that fails a workload (wrong result, missing op) is reported and skipped.
@@ -192,7 +229,8 @@ async function main() {
     const copy = await copyRoof(raw, quietWait, opts);
     push(copy);
     roofs.copy = copy.median;
-    if (has('roofs') || has('tiny')) for (const r of await dispatchRoofs(raw, quietWait, opts)) push(r);
+    if (has('roofs') || has('tiny'))
+      for (const r of await dispatchRoofs(raw, quietWait, opts)) push(r);
   }
 
   let tfjs = [];
@@ -205,22 +243,35 @@ async function main() {
       if (loaded.wasm && args.wasm) tfjs.push(new TfjsRunner(loaded.tf, 'wasm', quietWait));
     }
   }
-  const ew = has('elementwise') ? { a: randomFloats(EW_SIZE, 3).map((v) => v * 3), b: randomFloats(EW_SIZE, 4) } : undefined;
+  const ew = has('elementwise')
+    ? { a: randomFloats(EW_SIZE, 3).map((v) => v * 3), b: randomFloats(EW_SIZE, 4) }
+    : undefined;
   const tiny = { x0: randomFloats(TINY_SIZE, 8), y: randomFloats(TINY_SIZE, 9) };
 
   // Slow systems get fewer samples on the largest matmul.
-  const optsFor = (c, system) => (c.m >= 2048 && system !== 'scratchseq-webgpu' ? { samples: 3, minSeconds: 0 } : opts);
+  const optsFor = (c, system) =>
+    c.m >= 2048 && system !== 'scratchseq-webgpu' ? { samples: 3, minSeconds: 0 } : opts;
 
   if (has('matmul')) {
     log('matmul');
     if (typeof gpu.tuneMatmul === 'function') {
       const t = await gpu.tuneMatmul();
-      log(`  tuned kernel: ${t.variant} (${Object.entries(t.timings).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')} at 512³)`);
+      log(
+        `  tuned kernel: ${t.variant} (${Object.entries(t.timings)
+          .map(([k, v]) => `${k} ${v.toFixed(1)} ms`)
+          .join(', ')} at 512³)`,
+      );
     }
-    for (const c of MATMUL_CASES) await gpu.noGrad(async () => push(await matmulCase(gpu, device, c, opts)));
+    for (const c of MATMUL_CASES)
+      await gpu.noGrad(async () => push(await matmulCase(gpu, device, c, opts)));
     for (const t of tfjs) {
       await t.activate();
-      for (const c of MATMUL_CASES) push(await attempt(`${t.system} matmul ${c.shape}`, () => t.matmulCase(c, optsFor(c, t.system))));
+      for (const c of MATMUL_CASES)
+        push(
+          await attempt(`${t.system} matmul ${c.shape}`, () =>
+            t.matmulCase(c, optsFor(c, t.system)),
+          ),
+        );
     }
   }
   if (has('softmax')) {
@@ -244,7 +295,10 @@ async function main() {
     for (const r of await elementwiseCases(gpu, device, opts, ew)) push(r);
     for (const t of tfjs) {
       await t.activate();
-      for (const r of (await attempt(`${t.system} elementwise`, () => t.elementwiseCases(opts, ew))) ?? []) push(r);
+      for (const r of (await attempt(`${t.system} elementwise`, () =>
+        t.elementwiseCases(opts, ew),
+      )) ?? [])
+        push(r);
     }
   }
   if (has('tiny')) {
@@ -279,7 +333,10 @@ async function main() {
   }
 
   for (const r of records) {
-    r.adapter = r.system.startsWith('pytorch') || r.workload.startsWith('ngram') || r.system.includes('cpu') ? r.adapter ?? 'CPU' : adapter;
+    r.adapter =
+      r.system.startsWith('pytorch') || r.workload.startsWith('ngram') || r.system.includes('cpu')
+        ? (r.adapter ?? 'CPU')
+        : adapter;
     r.date = date;
   }
   log('');

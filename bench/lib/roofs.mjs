@@ -86,7 +86,14 @@ export async function fmaRoof(device, wait, opts) {
   out.destroy();
   params.destroy();
   const flops = invocations * iters * CHAINS * 4 * 2;
-  return record('roof', 'f32 FMA (looped kernel)', 'wgsl-microbench', 'throughput', seconds.map((s) => flops / s / 1e9), 'GFLOP/s');
+  return record(
+    'roof',
+    'f32 FMA (looped kernel)',
+    'wgsl-microbench',
+    'throughput',
+    seconds.map((s) => flops / s / 1e9),
+    'GFLOP/s',
+  );
 }
 
 const COPY_WGSL = /* wgsl */ `
@@ -122,17 +129,26 @@ export async function copyRoof(device, wait, opts) {
     const pass = enc.beginComputePass();
     pass.setPipeline(pipe);
     pass.setBindGroup(0, bind);
-    for (let r = 0; r < reps; r++) pass.dispatchWorkgroups(Math.min(groups, 32768), Math.ceil(groups / 32768));
+    for (let r = 0; r < reps; r++)
+      pass.dispatchWorkgroups(Math.min(groups, 32768), Math.ceil(groups / 32768));
     pass.end();
     device.queue.submit([enc.finish()]);
     await wait(device.queue.onSubmittedWorkDone());
   };
   const seconds = await timeReps(run, opts);
   const got = await readBack(device, wait, dst, 4096 * 4);
-  for (let i = 0; i < 4096; i++) if (got[i] !== i % 1000) throw new Error('copy microbenchmark copied wrong data');
+  for (let i = 0; i < 4096; i++)
+    if (got[i] !== i % 1000) throw new Error('copy microbenchmark copied wrong data');
   src.destroy();
   dst.destroy();
-  return record('roof', 'storage copy 64 MiB', 'wgsl-microbench', 'bandwidth', seconds.map((s) => (2 * bytes) / s / 1e9), 'GB/s');
+  return record(
+    'roof',
+    'storage copy 64 MiB',
+    'wgsl-microbench',
+    'bandwidth',
+    seconds.map((s) => (2 * bytes) / s / 1e9),
+    'GB/s',
+  );
 }
 
 const TINY_WGSL = /* wgsl */ `
@@ -179,10 +195,25 @@ export async function dispatchRoofs(device, wait, opts) {
   const a = await timeReps(batched, small);
   const b = await timeReps(eachSubmit, small);
   const got = await readBack(device, wait, buf, 16);
-  if (got[0] !== total) throw new Error(`dispatch microbenchmark counted ${got[0]}, expected ${total}`);
+  if (got[0] !== total)
+    throw new Error(`dispatch microbenchmark counted ${got[0]}, expected ${total}`);
   buf.destroy();
   return [
-    record('roof', 'dispatch, 1000 in one pass', 'wgsl-microbench', 'latency', a.map((s) => (s / n) * 1e6), 'µs/dispatch'),
-    record('roof', 'dispatch, one submit each', 'wgsl-microbench', 'latency', b.map((s) => (s / n) * 1e6), 'µs/dispatch'),
+    record(
+      'roof',
+      'dispatch, 1000 in one pass',
+      'wgsl-microbench',
+      'latency',
+      a.map((s) => (s / n) * 1e6),
+      'µs/dispatch',
+    ),
+    record(
+      'roof',
+      'dispatch, one submit each',
+      'wgsl-microbench',
+      'latency',
+      b.map((s) => (s / n) * 1e6),
+      'µs/dispatch',
+    ),
   ];
 }

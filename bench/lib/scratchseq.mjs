@@ -45,7 +45,14 @@ export async function matmulCase(gpu, device, c, opts) {
   const seconds = await timeReps(opRunner(device, op), opts);
   a0.dispose();
   b0.dispose();
-  return record('matmul', c.shape, SYSTEM, 'throughput', seconds.map((s) => matmulFlops(c) / s / 1e9), 'GFLOP/s');
+  return record(
+    'matmul',
+    c.shape,
+    SYSTEM,
+    'throughput',
+    seconds.map((s) => matmulFlops(c) / s / 1e9),
+    'GFLOP/s',
+  );
 }
 
 /** Bytes a row-wise kernel must move at least: read the input once, write the output once. */
@@ -60,7 +67,14 @@ export async function softmaxCase(gpu, device, opts) {
   out.dispose();
   const seconds = await timeReps(opRunner(device, op), opts);
   t.dispose();
-  return record('softmax', `${ROWS}×${COLS}`, SYSTEM, 'bandwidth', seconds.map((s) => rowBytes / s / 1e9), 'GB/s');
+  return record(
+    'softmax',
+    `${ROWS}×${COLS}`,
+    SYSTEM,
+    'bandwidth',
+    seconds.map((s) => rowBytes / s / 1e9),
+    'GB/s',
+  );
 }
 
 export async function layerNormCase(gpu, device, opts, log) {
@@ -76,7 +90,9 @@ export async function layerNormCase(gpu, device, opts, log) {
     op = () => gpu.layerNorm(t, [COLS], tw, tb, LN_EPS);
     how = 'layerNorm op';
   } else {
-    log('  layer norm: @scratchseq/gpu exports no layerNorm yet; timing it composed of mean/sub/mul/rsqrt ops');
+    log(
+      '  layer norm: @scratchseq/gpu exports no layerNorm yet; timing it composed of mean/sub/mul/rsqrt ops',
+    );
     op = () =>
       gpu.scope(() => {
         const mu = gpu.mean(t, -1, true);
@@ -93,7 +109,15 @@ export async function layerNormCase(gpu, device, opts, log) {
   t.dispose();
   tw.dispose();
   tb.dispose();
-  return record('layernorm', `${ROWS}×${COLS}`, SYSTEM, 'bandwidth', seconds.map((s) => rowBytes / s / 1e9), 'GB/s', { note: how });
+  return record(
+    'layernorm',
+    `${ROWS}×${COLS}`,
+    SYSTEM,
+    'bandwidth',
+    seconds.map((s) => rowBytes / s / 1e9),
+    'GB/s',
+    { note: how },
+  );
 }
 
 export async function elementwiseCases(gpu, device, opts, ew) {
@@ -101,15 +125,36 @@ export async function elementwiseCases(gpu, device, opts, ew) {
   const tb = gpu.tensor(ew.b);
   const records = [];
   const cases = [
-    { name: 'add', op: () => gpu.add(ta, tb), ref: (x, y) => x + y, inputs: [ew.a, ew.b], bytes: 3 * EW_SIZE * 4 },
-    { name: 'gelu', op: () => gpu.gelu(ta, 'tanh'), ref: geluTanh, inputs: [ew.a], bytes: 2 * EW_SIZE * 4 },
+    {
+      name: 'add',
+      op: () => gpu.add(ta, tb),
+      ref: (x, y) => x + y,
+      inputs: [ew.a, ew.b],
+      bytes: 3 * EW_SIZE * 4,
+    },
+    {
+      name: 'gelu',
+      op: () => gpu.gelu(ta, 'tanh'),
+      ref: geluTanh,
+      inputs: [ew.a],
+      bytes: 2 * EW_SIZE * 4,
+    },
   ];
   for (const c of cases) {
     const out = c.op();
     checkElementwise(SYSTEM, c.name, c.ref, c.inputs, await out.toArray());
     out.dispose();
     const seconds = await timeReps(opRunner(device, c.op), opts);
-    records.push(record(`elementwise ${c.name}`, '16M f32', SYSTEM, 'bandwidth', seconds.map((s) => c.bytes / s / 1e9), 'GB/s'));
+    records.push(
+      record(
+        `elementwise ${c.name}`,
+        '16M f32',
+        SYSTEM,
+        'bandwidth',
+        seconds.map((s) => c.bytes / s / 1e9),
+        'GB/s',
+      ),
+    );
   }
   ta.dispose();
   tb.dispose();
@@ -135,5 +180,12 @@ export async function tinyOpsCase(gpu, _device, opts, tiny) {
   const seconds = await timeReps(run, { ...opts, maxReps: 10 });
   checkTiny(SYSTEM, tiny.x0, tiny.y, last);
   y.dispose();
-  return record('tiny ops', `${TINY_OPS} adds of ${TINY_SIZE}`, SYSTEM, 'latency', seconds.map((s) => (s / TINY_OPS) * 1e6), 'µs/op');
+  return record(
+    'tiny ops',
+    `${TINY_OPS} adds of ${TINY_SIZE}`,
+    SYSTEM,
+    'latency',
+    seconds.map((s) => (s / TINY_OPS) * 1e6),
+    'µs/op',
+  );
 }

@@ -2,12 +2,12 @@
 // same checks. Its WebGPU backend defers submits; `finish()` flushes and waits for the queue.
 import { record, timeReps } from './timing.mjs';
 import {
+  COLS,
   checkElementwise,
   checkLayerNorm,
   checkMatmul,
   checkSoftmax,
   checkTiny,
-  COLS,
   EW_SIZE,
   geluTanh,
   LN_EPS,
@@ -66,7 +66,14 @@ export class TfjsRunner {
     const seconds = await timeReps(this.runner(op), opts);
     a.dispose();
     b.dispose();
-    return record('matmul', c.shape, this.system, 'throughput', seconds.map((s) => matmulFlops(c) / s / 1e9), 'GFLOP/s');
+    return record(
+      'matmul',
+      c.shape,
+      this.system,
+      'throughput',
+      seconds.map((s) => matmulFlops(c) / s / 1e9),
+      'GFLOP/s',
+    );
   }
 
   async softmaxCase(opts) {
@@ -79,7 +86,14 @@ export class TfjsRunner {
     out.dispose();
     const seconds = await timeReps(this.runner(op), opts);
     t.dispose();
-    return record('softmax', `${ROWS}×${COLS}`, this.system, 'bandwidth', seconds.map((s) => (2 * ROWS * COLS * 4) / s / 1e9), 'GB/s');
+    return record(
+      'softmax',
+      `${ROWS}×${COLS}`,
+      this.system,
+      'bandwidth',
+      seconds.map((s) => (2 * ROWS * COLS * 4) / s / 1e9),
+      'GB/s',
+    );
   }
 
   /** TF.js has no layer-norm op: moments, then normalize, scale and shift. */
@@ -103,7 +117,15 @@ export class TfjsRunner {
     t.dispose();
     tw.dispose();
     tb.dispose();
-    return record('layernorm', `${ROWS}×${COLS}`, this.system, 'bandwidth', seconds.map((s) => (2 * ROWS * COLS * 4) / s / 1e9), 'GB/s', { note: 'moments + 6 ops' });
+    return record(
+      'layernorm',
+      `${ROWS}×${COLS}`,
+      this.system,
+      'bandwidth',
+      seconds.map((s) => (2 * ROWS * COLS * 4) / s / 1e9),
+      'GB/s',
+      { note: 'moments + 6 ops' },
+    );
   }
 
   async elementwiseCases(opts, ew) {
@@ -113,10 +135,28 @@ export class TfjsRunner {
     const k = Math.sqrt(2 / Math.PI);
     // TF.js has no GELU op: the tanh form composed of its ops (as in its Keras GELU layer).
     const gelu = () =>
-      tf.tidy(() => tf.mul(tf.mul(a, 0.5), tf.add(1, tf.tanh(tf.mul(k, tf.add(a, tf.mul(0.044715, tf.pow(a, 3))))))));
+      tf.tidy(() =>
+        tf.mul(
+          tf.mul(a, 0.5),
+          tf.add(1, tf.tanh(tf.mul(k, tf.add(a, tf.mul(0.044715, tf.pow(a, 3)))))),
+        ),
+      );
     const cases = [
-      { name: 'add', op: () => tf.add(a, b), ref: (x, y) => x + y, inputs: [ew.a, ew.b], bytes: 3 * EW_SIZE * 4 },
-      { name: 'gelu', op: gelu, ref: geluTanh, inputs: [ew.a], bytes: 2 * EW_SIZE * 4, note: 'composed of 8 ops' },
+      {
+        name: 'add',
+        op: () => tf.add(a, b),
+        ref: (x, y) => x + y,
+        inputs: [ew.a, ew.b],
+        bytes: 3 * EW_SIZE * 4,
+      },
+      {
+        name: 'gelu',
+        op: gelu,
+        ref: geluTanh,
+        inputs: [ew.a],
+        bytes: 2 * EW_SIZE * 4,
+        note: 'composed of 8 ops',
+      },
     ];
     const records = [];
     for (const c of cases) {
@@ -125,7 +165,15 @@ export class TfjsRunner {
       out.dispose();
       const seconds = await timeReps(this.runner(c.op), opts);
       records.push(
-        record(`elementwise ${c.name}`, '16M f32', this.system, 'bandwidth', seconds.map((s) => c.bytes / s / 1e9), 'GB/s', c.note ? { note: c.note } : {}),
+        record(
+          `elementwise ${c.name}`,
+          '16M f32',
+          this.system,
+          'bandwidth',
+          seconds.map((s) => c.bytes / s / 1e9),
+          'GB/s',
+          c.note ? { note: c.note } : {},
+        ),
       );
     }
     a.dispose();
@@ -152,6 +200,13 @@ export class TfjsRunner {
     const seconds = await timeReps(run, { ...opts, maxReps: 10 });
     checkTiny(this.system, tiny.x0, tiny.y, last);
     y.dispose();
-    return record('tiny ops', `${TINY_OPS} adds of ${TINY_SIZE}`, this.system, 'latency', seconds.map((s) => (s / TINY_OPS) * 1e6), 'µs/op');
+    return record(
+      'tiny ops',
+      `${TINY_OPS} adds of ${TINY_SIZE}`,
+      this.system,
+      'latency',
+      seconds.map((s) => (s / TINY_OPS) * 1e6),
+      'µs/op',
+    );
   }
 }

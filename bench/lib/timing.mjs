@@ -58,9 +58,12 @@ export function expectClose(what, got, want, atol, rtol) {
   for (let i = 0; i < want.length; i++) {
     const g = got[i];
     const w = want[i];
-    const tol = (Array.isArray(atol) || ArrayBuffer.isView(atol) ? atol[i] : atol) + rtol * Math.abs(w);
+    const tol =
+      (Array.isArray(atol) || ArrayBuffer.isView(atol) ? atol[i] : atol) + rtol * Math.abs(w);
     if (!(Math.abs(g - w) <= tol)) {
-      throw new Error(`${what}: wrong result at checked entry ${i}: got ${g}, want ${w} (tol ${tol})`);
+      throw new Error(
+        `${what}: wrong result at checked entry ${i}: got ${g}, want ${w} (tol ${tol})`,
+      );
     }
   }
 }

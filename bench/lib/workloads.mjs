@@ -70,7 +70,13 @@ export function checkSoftmax(system, x, out) {
     let sum = 0;
     for (const v of row) sum += Math.exp(v - m);
     const want = Array.from(row, (v) => Math.exp(v - m) / sum);
-    expectClose(`${system} softmax row ${r}`, out.subarray(r * COLS, (r + 1) * COLS), want, 1e-7, 1e-4);
+    expectClose(
+      `${system} softmax row ${r}`,
+      out.subarray(r * COLS, (r + 1) * COLS),
+      want,
+      1e-7,
+      1e-4,
+    );
   }
 }
 
@@ -89,7 +95,13 @@ export function checkLayerNorm(system, x, w, bias, out) {
     for (const v of row) v2 += (v - mean) ** 2;
     const inv = 1 / Math.sqrt(v2 / COLS + LN_EPS);
     const want = Array.from(row, (v, i) => (v - mean) * inv * w[i] + bias[i]);
-    expectClose(`${system} layer norm row ${r}`, out.subarray(r * COLS, (r + 1) * COLS), want, 1e-4, 1e-4);
+    expectClose(
+      `${system} layer norm row ${r}`,
+      out.subarray(r * COLS, (r + 1) * COLS),
+      want,
+      1e-4,
+      1e-4,
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import * as g from '../src/index.js';
 import type { WebGPUBackend } from '../src/backend/webgpu.js';
+import * as g from '../src/index.js';
 import { pinMatmulVariant } from '../src/kernels/matmul/matmul.js';
 import { SUBGROUP_CANDIDATES } from '../src/kernels/matmul/tuning.js';
 import { cpuDevice, webgpuDevice } from './helpers/devices.js';

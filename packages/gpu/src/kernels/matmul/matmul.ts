@@ -1,10 +1,9 @@
 import { record } from '../../autograd/grad-mode.js';
-import { broadcastShapes, shapeToString, sizeOf } from '../../shape.js';
-import { empty, type Tensor } from '../../tensor.js';
-import { contiguous, expand, reshape, sumTo, transpose } from '../../views.js';
 import type { GpuDispatch, WebGPUBackend } from '../../backend/webgpu.js';
 import { getDevice } from '../../device.js';
-import { tensor } from '../../tensor.js';
+import { broadcastShapes, shapeToString, sizeOf } from '../../shape.js';
+import { empty, type Tensor, tensor } from '../../tensor.js';
+import { contiguous, expand, reshape, sumTo, transpose } from '../../views.js';
 import { cpuData, onBackend, requireFloat, sameDevice } from '../common.js';
 import { MATMUL_TILE, type MatmulLayout, matmulReference, matmulWGSL } from './matmul.wgsl.js';
 import { matmulSubgroupWGSL, type SubgroupVariant, subgroupTile } from './subgroup.wgsl.js';
@@ -180,7 +179,20 @@ function subgroupDispatch(
     key: `matmul:f32:sg${v.rows}x${v.cols}`,
     code: () => matmulSubgroupWGSL(v),
     buffers: [a.storage, b.storage, out.storage],
-    params: [m, n / 4, k, batch, offA / 4, offB / 4, tilesN, tilesM, sA[0] / 4, sA[1] / 4, sB[0] / 4, sB[1] / 4],
+    params: [
+      m,
+      n / 4,
+      k,
+      batch,
+      offA / 4,
+      offB / 4,
+      tilesN,
+      tilesM,
+      sA[0] / 4,
+      sA[1] / 4,
+      sB[0] / 4,
+      sB[1] / 4,
+    ],
     workgroups: tilesM * tilesN * batch,
   };
   backend.dispatch(d);
@@ -209,10 +221,14 @@ export async function tuneMatmul(
   if (already) return { variant: name(already), timings };
   const size = options.size ?? 512;
   const reps = options.reps ?? 3;
-  const data = (seed: number) => Float32Array.from({ length: size * size }, (_, i) => ((i * seed) % 17) / 8 - 1);
+  const data = (seed: number) =>
+    Float32Array.from({ length: size * size }, (_, i) => ((i * seed) % 17) / 8 - 1);
   const a = tensor(data(7), { shape: [size, size] });
   const b = tensor(data(11), { shape: [size, size] });
-  const candidates: MatmulVariant[] = ['generic', ...(gpuBackend.hasSubgroups ? SUBGROUP_CANDIDATES : [])];
+  const candidates: MatmulVariant[] = [
+    'generic',
+    ...(gpuBackend.hasSubgroups ? SUBGROUP_CANDIDATES : []),
+  ];
   let expected: Float32Array | undefined;
   let best: MatmulVariant = 'generic';
   let bestTime = Infinity;
@@ -244,7 +260,8 @@ export async function tuneMatmul(
 }
 
 function sameWithin(x: Float32Array, y: Float32Array, tol: number): boolean {
-  for (let i = 0; i < x.length; i++) if (!(Math.abs(x[i] - y[i]) <= tol * (1 + Math.abs(y[i])))) return false;
+  for (let i = 0; i < x.length; i++)
+    if (!(Math.abs(x[i] - y[i]) <= tol * (1 + Math.abs(y[i])))) return false;
   return true;
 }
 

@@ -32,10 +32,7 @@ export function matmulSubgroupWGSL(v: SubgroupVariant): string {
   for (const i of rowsR) for (const j of colsC) lines.push(`  var acc${i}_${j} = vec4<f32>(0.0);`);
   const accDecl = lines.join('\n');
   const aLoads = rowsR
-    .map(
-      (i) =>
-        `    let a${i} = select(vec4<f32>(0.0), A[aRow${i} + kq], inK);`,
-    )
+    .map((i) => `    let a${i} = select(vec4<f32>(0.0), A[aRow${i} + kq], inK);`)
     .join('\n');
   const steps: string[] = [];
   for (let q = 0; q < SUBGROUP_LANES; q++) {
@@ -55,7 +52,9 @@ export function matmulSubgroupWGSL(v: SubgroupVariant): string {
   const stores: string[] = [];
   for (const i of rowsR) {
     for (const j of colsC) {
-      stores.push(`  if (row0 + ${i}u < p.m && col4_${j} < p.n4) { C[cBase + (row0 + ${i}u) * p.n4 + col4_${j}] = acc${i}_${j}; }`);
+      stores.push(
+        `  if (row0 + ${i}u < p.m && col4_${j} < p.n4) { C[cBase + (row0 + ${i}u) * p.n4 + col4_${j}] = acc${i}_${j}; }`,
+      );
     }
   }
   return /* wgsl */ `enable subgroups;
