@@ -26,10 +26,11 @@ describe('matmul subgroup variants', async () => {
   const gpu = await webgpuDevice();
   const cpu = await cpuDevice();
   const backend = gpu.backend as WebGPUBackend;
+  // Subgroup variants exist only where the adapter has subgroups (CI's lavapipe does);
+  // elsewhere matmul keeps the generic kernel, which the other matmul tests cover.
   const variants = backend.hasSubgroups ? SUBGROUP_CANDIDATES : [];
-  test.skipIf(!backend.hasSubgroups)('adapter has subgroups', () => {});
   for (const v of variants) {
-    test(`rows ${v.rows} × vec4 cols ${v.cols}`, async () => {
+    test(`[webgpu] rows ${v.rows} × vec4 cols ${v.cols}`, async () => {
       pinMatmulVariant(backend, v);
       try {
         for (const [i, c] of cases.entries()) {

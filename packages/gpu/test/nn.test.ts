@@ -1,10 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, test, vi } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import * as g from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import { cpuDevice, webgpuDevice } from './helpers/devices.js';
 import { expectClose, rng } from './helpers/op-test.js';
+import { runReadmeSnippet } from './helpers/readme.js';
 
 /** A model with nested modules, a buffer, a cache and a tied parameter. */
 class Net extends nn.Module {
@@ -431,22 +430,7 @@ describe('learning check: a 2-layer MLP on three spirals', () => {
 });
 
 test('[webgpu] the README nn/optim snippet runs as written and learns XOR', async () => {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const snippet = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
-    .map((m) => m[1])
-    .find((code) => code.includes('new nn.Sequential'))!;
-  const src = new URL('../src/index.ts', import.meta.url).pathname;
-  const dir = mkdtempSync(join(new URL('.', import.meta.url).pathname, '.readme-nn-'));
-  const file = join(dir, 'snippet.ts');
-  writeFileSync(file, `${snippet.replace("'@scratchseq/gpu'", `'${src}'`)}\nexport {};\n`);
-  const printed: unknown[][] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...args) => printed.push(args));
-  try {
-    await import(file);
-  } finally {
-    log.mockRestore();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const printed = await runReadmeSnippet((code) => code.includes('new nn.Sequential'));
   expect(printed[0][0]).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
   expect(Array.from(printed[1][0] as Int32Array)).toEqual([0, 1, 1, 0]);
 });

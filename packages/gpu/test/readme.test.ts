@@ -1,23 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { expect, test, vi } from 'vitest';
+import { expect, test } from 'vitest';
 import * as g from '../src/index.js';
+import { runReadmeSnippet } from './helpers/readme.js';
 
 test('[webgpu] the README snippet runs as written', async () => {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const snippet = /```ts\n([\s\S]*?)```/.exec(readme)![1];
-  const src = new URL('../src/index.ts', import.meta.url).pathname;
-  const dir = mkdtempSync(join(new URL('.', import.meta.url).pathname, '.readme-'));
-  const file = join(dir, 'snippet.ts');
-  writeFileSync(file, `${snippet.replace("'@scratchseq/gpu'", `'${src}'`)}\nexport {};\n`);
-  const printed: unknown[][] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...args) => printed.push(args));
-  try {
-    await import(file);
-  } finally {
-    log.mockRestore();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const printed = await runReadmeSnippet((code) => code.includes('softmax(matmul(x, w))'));
   expect(printed).toHaveLength(2);
   expect(String(printed[0][0])).toMatch(/^WebGPU: /);
   // Σ_rows p0 + 2·p1 with p = softmax of the rows of x·w = [[4.5, -0.5], [9.5, -2]].
