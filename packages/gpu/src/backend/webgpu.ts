@@ -84,7 +84,7 @@ export class WebGPUBackend {
   private deviceError: Error | null = null;
 
   /** A small buffer to bind where a kernel variant reads nothing (bindings cannot be left empty). */
-  readonly placeholder: Storage;
+  readonly unusedBinding: Storage;
   liveBytes = 0;
   pooledBytes = 0;
   /** Counters for tests and benchmarks: dispatches recorded and submits made. */
@@ -112,7 +112,7 @@ export class WebGPUBackend {
       limits,
     };
     this.hasSubgroups = device.features.has('subgroups');
-    this.placeholder = {
+    this.unusedBinding = {
       byteLength: 16,
       refs: 1,
       buffer: device.createBuffer({ size: 16, usage: USAGE_STORAGE }),

@@ -36,7 +36,7 @@ function launch(
     code: () => conv1dWGSL(kernel),
     buffers: [
       ...buffers.map((t) => t.storage),
-      ...(kernel === 'forward' && !layout.hasBias ? [backend.placeholder] : []),
+      ...(kernel === 'forward' && !layout.hasBias ? [backend.unusedBinding] : []),
       out.storage,
     ],
     params: convParams(layout),

@@ -96,8 +96,8 @@ function normalize(
         code: normForwardWGSL,
         buffers: [
           src.storage,
-          w?.storage ?? backend.placeholder,
-          b?.storage ?? backend.placeholder,
+          w?.storage ?? backend.unusedBinding,
+          b?.storage ?? backend.unusedBinding,
           out.storage,
           mean.storage,
           rstd.storage,
@@ -162,7 +162,7 @@ function normBackwardInput(
       code: normBackwardWGSL,
       buffers: [
         x.storage,
-        w?.storage ?? backend.placeholder,
+        w?.storage ?? backend.unusedBinding,
         g.storage,
         mean.storage,
         rstd.storage,
@@ -211,7 +211,7 @@ function normBackwardParams(
           mean.storage,
           rstd.storage,
           pw.storage,
-          pb?.storage ?? backend.placeholder,
+          pb?.storage ?? backend.unusedBinding,
         ],
         writes: [4, 5],
         params: params(l, false, withBias),

@@ -86,7 +86,7 @@ function randomKernel(
     (backend) => ({
       key: `random:${mode}`,
       code: () => randomWGSL(mode),
-      buffers: [input?.storage ?? backend.placeholder, out.storage],
+      buffers: [input?.storage ?? backend.unusedBinding, out.storage],
       params: [
         n,
         input?.offset ?? 0,
