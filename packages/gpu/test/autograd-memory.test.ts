@@ -121,4 +121,27 @@ describe('[webgpu] dispatch batching', () => {
     expect((await x.toArray())[0]).toBe(101);
     expect(backend.submitCount).toBe(submits + 1);
   });
+
+  test('[webgpu] backward through ops with scalar operands records without mid-batch submits', async () => {
+    const d = await webgpuDevice();
+    const backend = d.backend as unknown as { submitCount: number };
+    const x = g.randn([8, 16], { device: d }).keep();
+    x.requiresGrad = true;
+    await x.toArray();
+    const step = () =>
+      g.scope(() => {
+        // max, logsumexp and maximum differentiate through where(mask, g, 0); gt/lt compare
+        // with numbers. Repeated steps reuse pooled buffers that recorded commands still use.
+        const m = g.maximum(g.max(x, 1, true), g.logsumexp(x, 1, true));
+        const masked = g.where(g.gt(x, 0), x, -1);
+        g.add(g.sum(m), g.sum(g.mul(masked, g.cast(g.lt(x, 0.5), 'f32')))).backward();
+      });
+    step();
+    await x.grad!.toArray();
+    const submits = backend.submitCount;
+    for (let i = 0; i < 5; i++) step();
+    expect(backend.submitCount).toBe(submits);
+    await x.grad!.toArray();
+    x.dispose();
+  });
 });

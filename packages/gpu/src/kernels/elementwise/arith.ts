@@ -1,6 +1,6 @@
 import { record } from '../../autograd/grad-mode.js';
 import type { DType } from '../../dtype.js';
-import { empty, type Tensor, type TensorOptions, tensor } from '../../tensor.js';
+import { empty, type Tensor, type TensorOptions } from '../../tensor.js';
 import { sumTo } from '../../views.js';
 import { elementwise } from './elementwise.js';
 
@@ -12,9 +12,13 @@ import { elementwise } from './elementwise.js';
 
 export type Operand = Tensor | number;
 
-/** A scalar operand as a one-element tensor like `like` (for integer dtypes). */
-function scalarLike(like: Tensor, value: number): Tensor {
-  return tensor([value], { dtype: like.dtype, device: like.device });
+/**
+ * A scalar operand as a one-element tensor like `like`. Written by the fill kernel, not an
+ * upload: an upload into a pooled buffer that recorded commands still use would force a
+ * submit in the middle of a batch (e.g. inside a backward pass).
+ */
+function scalarLike(like: Tensor, value: number, dtype: DType = like.dtype): Tensor {
+  return full([1], value, { dtype, device: like.device });
 }
 
 // ---- binary with broadcasting ---------------------------------------------------------------
@@ -108,8 +112,8 @@ export const ge = (a: Tensor, b: Operand) => compare('ge', a, b);
 export function where(cond: Tensor, x: Operand, y: Operand): Tensor {
   const like = typeof x === 'number' ? (typeof y === 'number' ? undefined : y) : x;
   const dtype: DType = like?.dtype ?? 'f32';
-  const xt = typeof x === 'number' ? tensor([x], { dtype, device: cond.device }) : x;
-  const yt = typeof y === 'number' ? tensor([y], { dtype, device: cond.device }) : y;
+  const xt = typeof x === 'number' ? scalarLike(cond, x, dtype) : x;
+  const yt = typeof y === 'number' ? scalarLike(cond, y, dtype) : y;
   const out = elementwise('where', [cond, xt, yt]);
   return record(out, 'where', [xt, yt], (g) => [
     xt.requiresGrad ? sumTo(where(cond, g, 0), xt.shape) : null,
