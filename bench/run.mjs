@@ -1,12 +1,14 @@
 // ScratchSeq benchmark suite (issue 4). Not a test: nothing here runs in CI.
 //
 //   pnpm bench [group…] [--samples N] [--no-tfjs] [--no-torch]
-//   groups: roofs matmul softmax layernorm elementwise tiny ngram hmm  (default: all)
+//   groups: roofs matmul softmax layernorm elementwise tiny, then the model packages' workloads
+//   listed in PACKAGE_WORKLOADS (default: all)
 //
-// Prints one table and writes bench/results.json. Every system's result is checked against a
-// JS (or float64) reference in the same run before its timing counts. See bench/README.md.
+// Prints one table and merges the records into bench/results.json (a record replaces the one
+// with the same workload, shape, system and metric). Every system's result is checked against
+// a JS (or float64) reference in the same run before its timing counts. See bench/README.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +26,26 @@ import { randomFloats } from './lib/timing.mjs';
 import { EW_SIZE, MATMUL_CASES, TINY_SIZE } from './lib/workloads.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ALL = ['roofs', 'matmul', 'softmax', 'layernorm', 'elementwise', 'tiny', 'ngram', 'hmm'];
+const KERNEL_GROUPS = ['roofs', 'matmul', 'softmax', 'layernorm', 'elementwise', 'tiny'];
+
+/**
+ * Workloads owned by model packages: each module's default export is
+ * `async (ctx) => records[]`, with ctx = { gpu, device, tfjs, quietWait, samples, log, python,
+ * attempt } (see runPackageWorkload). Only groups named here are valid arguments; a module that
+ * does not exist yet is reported and skipped.
+ */
+const PACKAGE_WORKLOADS = {
+  ngram: '../packages/ngram/bench/bench.mjs',
+  hmm: '../packages/hmm/bench/bench.mjs',
+  attention: '../packages/attention/bench/bench.mjs',
+  rnn: '../packages/rnn/bench/bench.mjs',
+  lstm: '../packages/lstm/bench/bench.mjs',
+  gpt: '../packages/transformer/bench/gpt.mjs',
+  'nanogpt-cpu': '../packages/transformer/bench/nanogpt.mjs',
+};
+const ALL = [...KERNEL_GROUPS, ...Object.keys(PACKAGE_WORKLOADS)];
+// Long workloads that run only when named.
+const ON_REQUEST = new Set(['nanogpt-cpu']);
 
 function parseArgs(argv) {
   const args = { groups: [], samples: 5, tfjs: true, torch: true, wasm: true };
@@ -37,8 +58,7 @@ function parseArgs(argv) {
     else if (ALL.includes(a)) args.groups.push(a);
     else throw new Error(`unknown argument ${a}; workloads: ${ALL.join(' ')}`);
   }
-  if (args.groups.length === 0)
-    args.groups = ALL.filter((g) => g !== 'ngram' && g !== 'hmm').concat(['ngram', 'hmm']);
+  if (args.groups.length === 0) args.groups = ALL.filter((g) => !ON_REQUEST.has(g));
   return args;
 }
 
@@ -78,8 +98,11 @@ async function loadTf() {
   }
 }
 
+// Debian's python3-torch lives under /usr/bin/python3 (a pyenv `python3` may shadow it).
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
 function runTorch(groups, samples) {
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const python = PYTHON;
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) {
     log(`  PyTorch: skipped (${python} -c "import torch" failed)`);
@@ -168,6 +191,29 @@ function printTable(records, roofs) {
     log(row.map((cell, c) => cell.padEnd(widths[c])).join('  '));
     if (i === 0) log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
+}
+
+/** Runs one package workload module; a missing or failing module is reported, not fatal. */
+async function runPackageWorkload(group, ctx) {
+  const file = resolve(here, PACKAGE_WORKLOADS[group]);
+  if (!existsSync(file)) {
+    ctx.log(`  skipped: ${PACKAGE_WORKLOADS[group]} does not exist yet`);
+    return [];
+  }
+  try {
+    const mod = await import(file);
+    return (await mod.default(ctx)) ?? [];
+  } catch (e) {
+    ctx.log(`  failed: ${e.stack ?? e.message}`);
+    return [];
+  }
+}
+
+/** Replaces stored records that share workload, shape, system and metric with the new ones. */
+function mergeRecords(old, fresh) {
+  const key = (r) => `${r.workload}\u0000${r.shape}\u0000${r.system}\u0000${r.metric}`;
+  const replaced = new Set(fresh.map(key));
+  return [...old.filter((r) => !replaced.has(key(r))), ...fresh];
 }
 
 async function main() {
@@ -313,23 +359,20 @@ async function main() {
     log('PyTorch (CPU)');
     for (const r of runTorch(args.groups, args.samples)) push(r);
   }
-  if (has('ngram')) {
-    log('n-gram (packages/ngram/bench/names.mjs)');
-    try {
-      const { runNamesBench } = await import('../packages/ngram/bench/names.mjs');
-      for (const r of await runNamesBench()) push(r);
-    } catch (e) {
-      log(`  skipped: ${e.message}`);
-    }
-  }
-  if (has('hmm')) {
-    log('hmm (measureThroughput from @scratchseq/hmm)');
-    try {
-      const { measureThroughput } = await import('../packages/hmm/dist/index.js');
-      for (const r of measureThroughput()) push(r);
-    } catch (e) {
-      log(`  skipped: ${e.message}`);
-    }
+  for (const group of Object.keys(PACKAGE_WORKLOADS)) {
+    if (!has(group)) continue;
+    log(`${group} (${PACKAGE_WORKLOADS[group]})`);
+    const ctx = {
+      gpu,
+      device,
+      tfjs,
+      quietWait,
+      samples: args.samples,
+      log,
+      python: PYTHON,
+      attempt,
+    };
+    for (const r of await runPackageWorkload(group, ctx)) push(r);
   }
 
   for (const r of records) {
@@ -342,8 +385,12 @@ async function main() {
   log('');
   printTable(records, roofs);
   const out = resolve(process.env.SCRATCHSEQ_BENCH_OUT ?? resolve(here, 'results.json'));
-  writeFileSync(out, `${JSON.stringify(records, null, 2)}\n`);
-  log(`\nwrote ${records.length} records to ${out}`);
+  const merged = mergeRecords(
+    existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : [],
+    records,
+  );
+  writeFileSync(out, `${JSON.stringify(merged, null, 2)}\n`);
+  log(`\nwrote ${records.length} records to ${out} (${merged.length} in the file)`);
 
   // Tear down so Node can exit: navigator.gpu keeps Dawn's event loop alive.
   for (const t of tfjs) if (t.backend === 'webgpu') t.tf.removeBackend?.('webgpu');
