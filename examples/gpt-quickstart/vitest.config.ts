@@ -1,5 +1,7 @@
 import { defineConfig } from 'vitest/config';
+import { workspaceAliases } from '../../vitest.aliases';
 
 export default defineConfig({
-  test: { include: ['test/**/*.test.ts'], pool: 'forks', testTimeout: 120_000 },
+  resolve: { alias: workspaceAliases },
+  test: { include: ['test/**/*.test.ts'], pool: 'forks', testTimeout: 300_000 },
 });
