@@ -1,1 +1,7 @@
-export {};
+/**
+ * @scratchseq/attention — scaled dot-product attention (fused FlashAttention-style kernel on
+ * WebGPU, composed reference path) and multi-head attention with PyTorch's parameter names.
+ */
+export { scaledDotProductAttention } from './attention.js';
+export type { AttentionOptions, AttentionResult } from './sdpa.js';
+export { causalBias, composedAttention } from './sdpa.js';
