@@ -3,6 +3,7 @@ export * from './chrf.js';
 export * from './classification.js';
 export * from './lm.js';
 export * from './nltk-bleu.js';
+export * from './plot.js';
 export * from './porter.js';
 export * from './retrieval.js';
 export * from './rouge.js';
