@@ -1,1 +1,8 @@
-export {};
+/**
+ * @scratchseq/transformer — GPT on WebGPU: the model (nanoGPT names, KV cache), GPT-2 weight
+ * loading, tokenizers, a text dataset and a training loop.
+ */
+
+export * from './data/index.js';
+export * from './gpt/index.js';
+export * from './tokenizers/index.js';
