@@ -4,4 +4,5 @@
  */
 
 export * from './data/index.js';
+export * from './gpt/index.js';
 export * from './tokenizers/index.js';
