@@ -1,0 +1,150 @@
+import { describe, expect, test } from 'vitest';
+import * as g from '../src/index.js';
+import { cpuDevice64, webgpuDevice } from './helpers/devices.js';
+import { type InputSpec, opTest, rng } from './helpers/op-test.js';
+
+/** Log-space chain inputs: emissions (N, T, S), i32 lengths in [1, T], start (S), transitions (S, S). */
+function chainSpecs(N: number, T: number, S: number, seed = 1): InputSpec[] {
+  const random = rng(seed);
+  return [
+    { shape: [N, T, S], range: [-3, 1] },
+    {
+      shape: [N],
+      int: true,
+      values: Array.from({ length: N }, () => 1 + Math.floor(random() * T)),
+    },
+    { shape: [S], range: [-2, 0] },
+    { shape: [S, S], range: [-3, 0] },
+    { shape: [S], range: [-1, 1] },
+  ];
+}
+
+const label = (N: number, T: number, S: number) => `N=${N} T=${T} S=${S} ragged`;
+// Few states pack several sequences per workgroup; 70 and 130 states give one lane several states.
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 1, 4],
+  [5, 7, 3],
+  [9, 6, 17],
+  [2, 5, 70],
+];
+const cases = SHAPES.map(([N, T, S]) => ({ inputs: chainSpecs(N, T, S), label: label(N, T, S) }));
+
+describe('hmm chain kernels', () => {
+  opTest(
+    test,
+    '[webgpu] hmmForward logAlpha',
+    (e, l, s, a) => g.hmmForward(e, l, s, a).logAlpha,
+    cases.map((c) => ({ ...c, inputs: c.inputs.slice(0, 4) })),
+    { noGrad: true, atol: 2e-4 },
+  );
+  opTest(
+    test,
+    '[webgpu] hmmForward log Z with end scores',
+    (e, l, s, a, z) => g.hmmForward(e, l, s, a, z).logLikelihood,
+    cases,
+    { noGrad: true, atol: 2e-4 },
+  );
+  opTest(test, '[webgpu] hmmBackward', (e, l, _s, a, z) => g.hmmBackward(e, l, a, z), cases, {
+    noGrad: true,
+    atol: 2e-4,
+  });
+  opTest(
+    test,
+    '[webgpu] hmmPosteriors gamma',
+    (e, l, s, a) => g.hmmPosteriors(e, l, s, a).gamma,
+    cases.map((c) => ({ ...c, inputs: c.inputs.slice(0, 4) })),
+    { noGrad: true },
+  );
+  opTest(
+    test,
+    '[webgpu] hmmPosteriors transition counts',
+    (e, l, s, a) => g.hmmPosteriors(e, l, s, a).transitionCounts,
+    cases.map((c) => ({ ...c, inputs: c.inputs.slice(0, 4) })),
+    { noGrad: true, atol: 5e-4 },
+  );
+  opTest(
+    test,
+    '[webgpu] hmmViterbi score',
+    (e, l, s, a, z) => g.hmmViterbi(e, l, s, a, z).score,
+    cases,
+    { noGrad: true, atol: 2e-4 },
+  );
+  opTest(
+    test,
+    '[webgpu] hmmViterbi paths',
+    (e, l, s, a, z) => g.cast(g.hmmViterbi(e, l, s, a, z).paths, 'f32'),
+    cases,
+    { noGrad: true, atol: 0, rtol: 0 },
+  );
+  opTest(
+    test,
+    '[webgpu] hmmEmissionCounts',
+    (gamma, sym, l) => g.hmmEmissionCounts(gamma, sym, l, 70),
+    [
+      {
+        label: 'N=4 T=9 S=3 K=70 (symbols past one lane group)',
+        inputs: [
+          { shape: [4, 9, 3], range: [0, 1] },
+          { shape: [4, 9], int: true, range: [0, 70] },
+          { shape: [4], int: true, values: [9, 1, 5, 3] },
+        ],
+      },
+    ],
+    { noGrad: true },
+  );
+  opTest(
+    test,
+    'crfLogPartition',
+    (e, l, s, a, z) => g.crfLogPartition(e, l, s, z, a),
+    cases.slice(0, 4),
+    { atol: 2e-4 },
+  );
+
+  test('[webgpu] [cpu] impossible sequences give -Infinity and zero posteriors, never NaN', async () => {
+    for (const device of [await webgpuDevice(), await cpuDevice64()]) {
+      // State 1 cannot follow state 0 and only state 1 can emit at step 1 of sequence 0.
+      const e = g.tensor(
+        [
+          [
+            [0, -Infinity],
+            [-Infinity, 0],
+          ],
+          [
+            [0, -1],
+            [-1, 0],
+          ],
+        ],
+        { device },
+      );
+      const lengths = g.tensor([2, 2], { device, dtype: 'i32' });
+      const start = g.tensor([0, -Infinity], { device });
+      const trans = g.tensor(
+        [
+          [0, -Infinity],
+          [0, 0],
+        ],
+        { device },
+      );
+      const { gamma, logLikelihood } = g.hmmPosteriors(e, lengths, start, trans);
+      const ll = await logLikelihood.toArray();
+      expect(ll[0]).toBe(-Infinity);
+      expect(ll[1]).toBeCloseTo(-1, 5); // only path 0,0 is possible: 0 + 0 + 0 + (-1)
+      const gm = Array.from(await gamma.toArray());
+      expect(gm.some(Number.isNaN)).toBe(false);
+      expect(gm.slice(0, 4)).toEqual([0, 0, 0, 0]);
+      const v = g.hmmViterbi(e, lengths, start, trans);
+      expect(Array.from(await v.paths.toArray())).toEqual([-1, -1, 0, 0]);
+      expect((await v.score.toArray())[0]).toBe(-Infinity);
+    }
+  });
+
+  test('[webgpu] more states than the kernel holds fail with the limit', async () => {
+    const device = await webgpuDevice();
+    const e = g.zeros([1, 1, 1025], { device });
+    const l = g.tensor([1], { device, dtype: 'i32' });
+    expect(() =>
+      g.hmmForward(e, l, g.zeros([1025], { device }), g.zeros([1025, 1025], { device })),
+    ).toThrow(/limit of 1024/);
+  });
+});
