@@ -2,7 +2,6 @@
  * Every tensor op, in one import. Each lives in its kernel family's folder (WGSL, launcher,
  * CPU reference and derivative together); views need no kernel and live in `views.ts`.
  */
-export { attention, type FusedAttentionOptions } from './kernels/attention/attention.js';
 export * from './kernels/conv1d/conv1d.js';
 export * from './kernels/elementwise/arith.js';
 export * from './kernels/hmm/hmm.js';
@@ -19,7 +18,6 @@ export {
   randn,
 } from './kernels/random/random.js';
 export { argmax, argmin, logsumexp, max, mean, min, sum } from './kernels/reduce/reduce.js';
-export * from './kernels/sampling/sampling.js';
 export { logSoftmax, softmax } from './kernels/softmax/softmax.js';
 export {
   contiguous,
