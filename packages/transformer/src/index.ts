@@ -6,3 +6,4 @@
 export * from './data/index.js';
 export * from './gpt/index.js';
 export * from './tokenizers/index.js';
+export * from './train/index.js';
