@@ -19,6 +19,7 @@ export {
   randn,
 } from './kernels/random/random.js';
 export { argmax, argmin, logsumexp, max, mean, min, sum } from './kernels/reduce/reduce.js';
+export * from './kernels/sampling/sampling.js';
 export { logSoftmax, softmax } from './kernels/softmax/softmax.js';
 export {
   contiguous,
