@@ -20,6 +20,7 @@ export {
 } from './kernels/random/random.js';
 export { argmax, argmin, logsumexp, max, mean, min, sum } from './kernels/reduce/reduce.js';
 export * from './kernels/sampling/sampling.js';
+export * from './kernels/rnn/rnn.js';
 export { logSoftmax, softmax } from './kernels/softmax/softmax.js';
 export {
   contiguous,
