@@ -17,6 +17,7 @@ import {
   transpose,
 } from '@scratchseq/gpu';
 import { type GPTConfig, validateGPTConfig } from './config.js';
+import { type GenerateOptions, generateTokens } from './decoding.js';
 import { KVCache } from './kv-cache.js';
 
 /**
@@ -248,6 +249,16 @@ export class GPT extends nn.Module {
     }
     const loss = crossEntropy(logits2d, reshape(targets, [B * T]), { ignoreIndex: -1 });
     return { logits, loss };
+  }
+
+  /**
+   * Continues `prompt` by up to `maxNewTokens` tokens with the KV cache, by sampling
+   * (temperature, top-k, top-p, seeded) or greedily, through `@scratchseq/decoding`. Returns
+   * the prompt followed by the new tokens (as nanoGPT's generate), a stop token included.
+   * Runs in eval mode (no dropout) and restores the training flag afterwards.
+   */
+  generate(prompt: number[], options: GenerateOptions): Promise<number[]> {
+    return generateTokens(this, prompt, options);
   }
 
   /** A cache for `batch` sequences of up to blockSize positions. */
