@@ -2,7 +2,11 @@
  * Every tensor op, in one import. Each lives in its kernel family's folder (WGSL, launcher,
  * CPU reference and derivative together); views need no kernel and live in `views.ts`.
  */
-export { attention, type FusedAttentionOptions } from './kernels/attention/attention.js';
+export {
+  ATTN_MAX_HEAD_DIM,
+  attention,
+  type FusedAttentionOptions,
+} from './kernels/attention/attention.js';
 export * from './kernels/conv1d/conv1d.js';
 export * from './kernels/elementwise/arith.js';
 export * from './kernels/hmm/hmm.js';
