@@ -1,13 +1,15 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { workspaceAliases } from '../../vitest.aliases';
 
 export default defineConfig({
-  resolve: {
-    // Examples and the README import the package by name, as users do; tests run them on src.
-    alias: { '@scratchseq/hmm': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
-  },
+  // Examples and the README import packages by name, as users do; tests run them (and
+  // @scratchseq/gpu) on their TypeScript sources.
+  resolve: { alias: workspaceAliases },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // Dawn is a native addon: child processes, not worker threads.
     pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

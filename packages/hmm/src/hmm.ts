@@ -1,6 +1,13 @@
 import { type BatchShape, unpackStates, unpackSteps } from './batch.js';
 import { HmmInputError } from './errors.js';
 import {
+  type BackendOptions,
+  gpuLogLikelihoods,
+  gpuPosteriors,
+  gpuViterbi,
+  selectDevice,
+} from './gpu/gpu-inference.js';
+import {
   backwardLog,
   backwardScaled,
   posteriors as batchPosteriors,
@@ -10,7 +17,7 @@ import {
   forwardScaled,
 } from './inference/forward-backward.js';
 import type { HmmLattice } from './inference/lattice.js';
-import { argmaxStates, viterbi as batchViterbi } from './inference/viterbi.js';
+import { argmaxStates, viterbi as batchViterbi, type ViterbiResult } from './inference/viterbi.js';
 import { SeededRandom } from './random.js';
 import {
   type MatrixInput,
@@ -325,6 +332,88 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
    * decreases under Baum-Welch (up to rounding).
    */
   fit(sequences: readonly Sequence[], options: FitOptions = {}): FitResult {
+    const run = this.startFit(sequences, options);
+    while (!run.done()) {
+      const lattice = run.lattice();
+      run.update(
+        run.algorithm === 'viterbi' ? viterbiCounts(lattice) : this.expectedCounts(lattice),
+      );
+    }
+    return run.result();
+  }
+
+  /**
+   * `fit` with each E-step on the GPU when the batch is large enough (see `selectDevice`):
+   * forward-backward (or Viterbi) for all sequences in one dispatch per pass on
+   * `@scratchseq/gpu`, float32; the M-step stays on the host. Same options and result.
+   */
+  async fitAsync(
+    sequences: readonly Sequence[],
+    options: FitOptions & BackendOptions = {},
+  ): Promise<FitResult> {
+    const run = this.startFit(sequences, options);
+    while (!run.done()) {
+      const lattice = run.lattice();
+      const device = selectDevice(lattice, options);
+      if (!device) {
+        run.update(
+          run.algorithm === 'viterbi' ? viterbiCounts(lattice) : this.expectedCounts(lattice),
+        );
+      } else if (run.algorithm === 'viterbi') {
+        run.update(countsFromPaths(lattice, await gpuViterbi(lattice, device)));
+      } else {
+        const result = await gpuPosteriors(lattice, device);
+        let total = 0;
+        for (const value of result.logLikelihood) total += value;
+        run.update({ counts: result, logLikelihood: total });
+      }
+    }
+    return run.result();
+  }
+
+  /** log P(O | model) per sequence, on the GPU above the size threshold (float32 there). */
+  async logLikelihoodAsync(
+    sequences: readonly Sequence[],
+    options: InferenceOptions & BackendOptions = {},
+  ): Promise<number[]> {
+    const lattice = this.latticeOf(this.packSequences(sequences));
+    const device = selectDevice(lattice, options);
+    if (!device) return this.logLikelihood(sequences, options);
+    return Array.from(await gpuLogLikelihoods(lattice, device));
+  }
+
+  /** `posteriors`, on the GPU above the size threshold. */
+  async posteriorsAsync(
+    sequences: readonly Sequence[],
+    options: InferenceOptions & BackendOptions = {},
+  ): Promise<{ gamma: number[][][]; logLikelihood: number[] }> {
+    const lattice = this.latticeOf(this.packSequences(sequences));
+    const device = selectDevice(lattice, options);
+    if (!device) return this.posteriors(sequences, options);
+    const result = await gpuPosteriors(lattice, device);
+    return {
+      gamma: unpackStates(lattice, this.numStates, result.gamma),
+      logLikelihood: Array.from(result.logLikelihood),
+    };
+  }
+
+  /** `viterbi`, on the GPU above the size threshold (ties in float32: see the README). */
+  async viterbiAsync(
+    sequences: readonly Sequence[],
+    options: BackendOptions = {},
+  ): Promise<{ paths: number[][]; logProbability: number[] }> {
+    const lattice = this.latticeOf(this.packSequences(sequences));
+    const device = selectDevice(lattice, options);
+    if (!device) return this.viterbi(sequences);
+    const result = await gpuViterbi(lattice, device);
+    return {
+      paths: unpackSteps(lattice, result.paths),
+      logProbability: Array.from(result.logProbability),
+    };
+  }
+
+  /** Validates options, initializes parameters, and returns the iteration state of a fit. */
+  private startFit(sequences: readonly Sequence[], options: FitOptions) {
     const batch = this.packSequences(sequences);
     const letters = `st${Object.keys(this.emissionParameters).join('')}`;
     const learn = parameterMask('params', options.params ?? letters, letters);
@@ -355,21 +444,31 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
     const history: number[] = [];
     let converged = false;
     let iteration = 0;
-    while (iteration < maxIterations) {
-      const lattice = this.latticeOf(batch);
-      const { counts, logLikelihood } =
-        algorithm === 'viterbi' ? viterbiCounts(lattice) : this.expectedCounts(lattice);
-      history.push(logLikelihood);
-      options.onIteration?.(iteration, logLikelihood);
-      this.updateChain(lattice, counts, learn, startPrior, transitionPrior);
-      this.updateEmissions(batch, counts, learn, options);
-      iteration++;
-      if (history.length > 1 && logLikelihood - history[history.length - 2] < tolerance) {
-        converged = true;
-        break;
-      }
-    }
-    return { logLikelihoodHistory: history, iterations: iteration, converged };
+    let current: HmmLattice | null = null;
+    return {
+      algorithm,
+      done: () => converged || iteration >= maxIterations,
+      lattice: () => {
+        current = this.latticeOf(batch);
+        return current;
+      },
+      /** M-step from one E-step's counts, then the convergence test. */
+      update: ({ counts, logLikelihood }: { counts: ExpectedCounts; logLikelihood: number }) => {
+        history.push(logLikelihood);
+        options.onIteration?.(iteration, logLikelihood);
+        this.updateChain(current!, counts, learn, startPrior, transitionPrior);
+        this.updateEmissions(batch, counts, learn, options);
+        iteration++;
+        if (history.length > 1 && logLikelihood - history[history.length - 2] < tolerance) {
+          converged = true;
+        }
+      },
+      result: (): FitResult => ({
+        logLikelihoodHistory: history,
+        iterations: iteration,
+        converged,
+      }),
+    };
   }
 
   /**
@@ -521,8 +620,14 @@ export function normalizeRows(
 
 /** Hard E-step of Viterbi training: one-hot gamma and transition counts along the best paths. */
 function viterbiCounts(lattice: HmmLattice): { counts: ExpectedCounts; logLikelihood: number } {
+  return countsFromPaths(lattice, batchViterbi(lattice));
+}
+
+function countsFromPaths(
+  lattice: HmmLattice,
+  { paths, logProbability }: ViterbiResult,
+): { counts: ExpectedCounts; logLikelihood: number } {
   const { numSequences: N, maxLength: T, numStates: S, lengths } = lattice;
-  const { paths, logProbability } = batchViterbi(lattice);
   const gamma = new Float64Array(N * T * S);
   const transitionCounts = new Float64Array(S * S);
   let total = 0;

@@ -11,6 +11,7 @@ export {
   randomLattice,
   type ThroughputOptions,
 } from './bench.js';
+export { CRF, type CrfLayerOptions } from './crf/crf-layer.js';
 export {
   type BatchMatrix,
   type CrfGradients,
@@ -34,6 +35,16 @@ export {
   type VectorSequence,
 } from './emissions/gaussian-hmm.js';
 export { HmmInputError, ZeroProbabilityError } from './errors.js';
+export {
+  type BackendOptions,
+  GPU_WORK_THRESHOLD,
+  gpuEmissionCounts,
+  gpuLogLikelihoods,
+  gpuPosteriors,
+  gpuViterbi,
+  type HmmBackend,
+  selectDevice,
+} from './gpu/gpu-inference.js';
 export {
   type ExpectedCounts,
   type FitOptions,
