@@ -5,5 +5,6 @@
 
 export * from './data/index.js';
 export * from './gpt/index.js';
+export * from './pretrained/index.js';
 export * from './tokenizers/index.js';
 export * from './train/index.js';

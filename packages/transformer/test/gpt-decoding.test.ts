@@ -60,10 +60,15 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const model = gptNextTokenModel(gpt);
       const first = await model.start([4, 5]);
       const want = await fullRecomputeLogits(gpt, [4, 5], d);
-      first.scores.forEach((x, i) => expect(Math.abs(x - want[i])).toBeLessThan(1e-5));
+      expect(first.scores).toBeInstanceOf(Float32Array);
+      (first.scores as Float32Array).forEach((x, i) =>
+        expect(Math.abs(x - want[i])).toBeLessThan(1e-5),
+      );
       const next = await model.step(Int32Array.from([7]), first.states, [[4, 5, 7]]);
       const want2 = await fullRecomputeLogits(gpt, [4, 5, 7], d);
-      next.scores.forEach((x, i) => expect(Math.abs(x - want2[i])).toBeLessThan(1e-5));
+      (next.scores as Float32Array).forEach((x, i) =>
+        expect(Math.abs(x - want2[i])).toBeLessThan(1e-5),
+      );
       model.dispose();
     });
 
