@@ -4,6 +4,18 @@
  * and echo state networks. The sequence utilities are model-agnostic and shared with
  * `@scratchseq/lstm`.
  */
+
+export {
+  type CellOptions,
+  ElmanCell,
+  ElmanRNN,
+  type ElmanRNNOptions,
+  JordanCell,
+  type JordanOptions,
+  JordanRNN,
+  type OutputActivation,
+} from './cells.js';
+export { clipGradNorm, clipGradValue } from './clip.js';
 export {
   type GradientNormsThroughTime,
   gradientNormsThroughTime,
@@ -11,6 +23,8 @@ export {
   spectralRadius,
   spectralRadiusOf,
 } from './diagnostics.js';
+export { choleskySolve, EchoStateNetwork, type EchoStateOptions } from './esn.js';
+export { RNN, type RNNForwardOptions, type RNNOptions } from './rnn.js';
 export {
   checkLengths,
   type DirectionRun,
