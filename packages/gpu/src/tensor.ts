@@ -4,7 +4,7 @@ import { type Device, getDevice } from './device.js';
 import { BYTES_PER_ELEMENT, type DType, dtypeOf, type TypedArray, typedArrayFor } from './dtype.js';
 import * as ops from './ops.js';
 import { trackTensor } from './scope.js';
-import { contiguousStrides, type Shape, shapeToString, sizeOf } from './shape.js';
+import { contiguousStrides, type Shape, sameShape, shapeToString, sizeOf } from './shape.js';
 
 /** How a non-leaf tensor was made: its inputs and the rule that maps its gradient to theirs. */
 export interface GradFn {
@@ -34,9 +34,10 @@ export class Tensor {
   /** Survives `scope()` exits; set by `keep()`. */
   kept = false;
   private _storage: Storage | null;
+  private _device: Device;
 
   constructor(
-    readonly device: Device,
+    device: Device,
     storage: Storage,
     shape: Shape,
     readonly dtype: DType,
@@ -44,6 +45,7 @@ export class Tensor {
     offset = 0,
     requiresGrad = false,
   ) {
+    this._device = device;
     this._storage = storage;
     this.shape = [...shape];
     this.strides = strides ? [...strides] : contiguousStrides(shape);
@@ -52,6 +54,11 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
     device.liveTensors++;
     trackTensor(this);
+  }
+
+  /** The device holding the storage (changes only through `Module.to`). */
+  get device(): Device {
+    return this._device;
   }
 
   get rank(): number {
@@ -86,6 +93,30 @@ export class Tensor {
     const storage = this.storage;
     storage.refs++;
     return new Tensor(this.device, storage, shape, this.dtype, strides, offset);
+  }
+
+  /**
+   * Takes over `source`'s device and storage, keeping this object (its id, name in a module,
+   * `requiresGrad`, `kept`); `source` ends up disposed. `Module.to` moves parameters with it,
+   * so references held elsewhere (optimizers, tied weights) follow. Views made of this tensor
+   * before the move keep the old storage. @internal
+   */
+  adoptStorage(source: Tensor): void {
+    if (source === this) return;
+    const incoming = source.storage;
+    if (!sameShape(source.shape, this.shape) || source.dtype !== this.dtype) {
+      throw new Error(`adoptStorage: ${source} does not match ${this} in shape and dtype`);
+    }
+    const old = this.storage;
+    if (--old.refs === 0) this._device.backend.release(old);
+    this._device.liveTensors--;
+    // source's count on its device now stands for this tensor.
+    source._storage = null;
+    this._storage = incoming;
+    this._device = source.device;
+    const self = this as { strides: readonly number[]; offset: number };
+    self.strides = source.strides;
+    self.offset = source.offset;
   }
 
   /** Frees this tensor's hold on its storage (and its gradient). Idempotent. */

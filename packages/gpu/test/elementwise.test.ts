@@ -26,6 +26,7 @@ describe('unary ops', () => {
   opTest(test, 'relu', g.relu, unaryCases({ awayFromZero: 0.05 }));
   opTest(test, 'gelu (erf)', (x) => g.gelu(x), unaryCases(), { atol: 2e-4 });
   opTest(test, 'gelu (tanh)', (x) => g.gelu(x, 'tanh'), unaryCases());
+  opTest(test, 'silu', g.silu, unaryCases());
   opTest(test, 'clamp', (x) => g.clamp(x, -0.5, 1), unaryCases());
   opTest(test, 'pow (scalar 3)', (x) => g.pow(x, 3), unaryCases(), { rtol: 5e-4 });
   opTest(test, 'pow (scalar 0.5)', (x) => g.pow(x, 0.5), unaryCases({ range: [0.1, 3] }), {

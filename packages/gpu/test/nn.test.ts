@@ -434,3 +434,74 @@ test('[webgpu] the README nn/optim snippet runs as written and learns XOR', asyn
   expect(printed[0][0]).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
   expect(Array.from(printed[1][0] as Int32Array)).toEqual([0, 1, 1, 0]);
 });
+
+describe('Module.to(device)', () => {
+  test('[webgpu] [cpu] moves parameters, buffers and gradients both ways in place, keeping names, identity, requiresGrad and values', async () => {
+    const cpu = await cpuDevice();
+    const gpu = await webgpuDevice();
+    g.manualSeed(3, cpu);
+    const net = new Net(cpu);
+    const ids = g.tensor([1, 4, 9], { dtype: 'i32', device: cpu });
+    const before = Object.fromEntries(
+      await Promise.all(
+        Object.entries(net.stateDict()).map(async ([k, t]) => [k, await values(t)]),
+      ),
+    );
+    const objects = net.stateDict();
+    net.eval();
+    const outCpu = await values(net.forward(ids));
+    g.sum(net.forward(ids)).backward();
+    const gradCpu = await values(net.head.weight.grad!);
+    const cpuLive = cpu.memory().liveTensors;
+    const gpuLive = gpu.memory().liveTensors;
+
+    expect(await net.to(gpu)).toBe(net);
+    const moved = net.stateDict();
+    expect(Object.keys(moved)).toEqual(Object.keys(objects));
+    for (const [key, t] of Object.entries(moved)) {
+      expect(t, key).toBe(objects[key]); // same object: earlier parameters() lists follow
+      expect(t.device, key).toBe(gpu);
+      expect(t.requiresGrad, key).toBe(key !== 'scale');
+      expect(await values(t), key).toEqual(before[key]);
+    }
+    expect(net.head.weight.grad!.device).toBe(gpu);
+    expect(await values(net.head.weight.grad!)).toEqual(gradCpu);
+    // The tensor count moves with the tensors: the state tensors and their gradients.
+    const grads = net.parameters().filter((p) => p.grad).length;
+    expect(grads).toBeGreaterThan(5);
+    const movedCount = Object.keys(moved).length + grads;
+    expect(cpu.memory().liveTensors).toBe(cpuLive - movedCount);
+    expect(gpu.memory().liveTensors).toBe(gpuLive + movedCount);
+    const idsGpu = g.tensor([1, 4, 9], { dtype: 'i32', device: gpu });
+    expectClose('forward on webgpu', await values(net.forward(idsGpu)), outCpu, 1e-5, 1e-4);
+
+    // An optimizer built after the move trains on the new device; then move back.
+    const opt = new optim.SGD(net.parameters(), { lr: 0.1 });
+    opt.step();
+    const stepped = await values(net.head.weight);
+    await net.to(cpu);
+    expect(net.head.weight.device).toBe(cpu);
+    expect(await values(net.head.weight)).toEqual(stepped);
+    expect(cpu.memory().liveTensors).toBe(cpuLive);
+    // Moving to the device a module is already on is a no-op.
+    await net.to(cpu);
+    expect(net.head.weight.device).toBe(cpu);
+    opt.zeroGrad();
+    net.dispose();
+    for (const t of [ids, idsGpu]) t.dispose();
+  });
+
+  test('[cpu] a tied parameter moves once and stays shared', async () => {
+    const cpu = await cpuDevice();
+    const gpu = await webgpuDevice();
+    const embed = new nn.Embedding(5, 3, { device: cpu });
+    const head = new nn.Linear(3, 5, { device: cpu, bias: false });
+    head.weight = embed.weight; // weight tying (Press & Wolf 2017)
+    const model = new nn.Sequential(embed, head);
+    expect(Object.keys(model.namedParameters())).toHaveLength(1);
+    await model.to(gpu);
+    expect(head.weight).toBe(embed.weight);
+    expect(embed.weight.device).toBe(gpu);
+    model.dispose();
+  });
+});

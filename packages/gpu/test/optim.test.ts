@@ -381,3 +381,79 @@ describe('[cpu] learning-rate schedules', () => {
     p.dispose();
   });
 });
+
+describe('parameter groups (values against torch are in parity.test.ts)', () => {
+  test('[cpu] groups override the defaults; properties read and write group 0', async () => {
+    const d = await cpuDevice();
+    const a = g.nn.parameter(g.zeros([2], { device: d }));
+    const b = g.nn.parameter(g.zeros([3], { device: d }));
+    const opt = new optim.AdamW(
+      [
+        { params: [a], weightDecay: 0 },
+        { params: [b], lr: optim.constantSchedule(0.02), betas: [0.8, 0.9] },
+      ],
+      { lr: 0.01 },
+    );
+    expect(opt.params).toEqual([a, b]);
+    expect(opt.paramGroups.map((group) => group.lr)).toEqual([0.01, 0.02]);
+    expect(opt.paramGroups.map((group) => group.hyper.weightDecay)).toEqual([0, 0.01]);
+    expect(opt.weightDecay).toBe(0);
+    expect(opt.betas).toEqual([0.9, 0.999]);
+    opt.weightDecay = 0.3;
+    expect(opt.stateDict().param_groups.map((group) => group.weight_decay)).toEqual([0.3, 0.01]);
+    expect(opt.stateDict().param_groups.map((group) => group.params)).toEqual([[0], [1]]);
+    expect(opt.stateDict().param_groups[1].betas).toEqual([0.8, 0.9]);
+    for (const t of [a, b]) t.dispose();
+  });
+
+  test('[cpu] bad groups and mismatched state dicts fail with the reason', async () => {
+    const d = await cpuDevice();
+    const a = g.nn.parameter(g.zeros([2], { device: d }));
+    const b = g.nn.parameter(g.zeros([3], { device: d }));
+    expect(() => new optim.SGD([{ params: [a] }, { params: [a, b] }], { lr: 0.1 })).toThrow(
+      'more than once',
+    );
+    const mixed = [a, { params: [b] }] as unknown as g.Tensor[];
+    expect(() => new optim.SGD(mixed, { lr: 0.1 })).toThrow('not a mix');
+    expect(() => new optim.SGD([{ params: [a], momentum: -1 }], { lr: 0.1 })).toThrow(
+      'invalid momentum',
+    );
+    const two = new optim.SGD([{ params: [a] }, { params: [b], momentum: 0.9 }], { lr: 0.1 });
+    const one = new optim.SGD([a, b], { lr: 0.1 });
+    expect(() => one.loadStateDict(two.stateDict())).toThrow('2 parameter group(s)');
+    expect(() => two.loadStateDict(one.stateDict())).toThrow('1 parameter group(s)');
+    for (const t of [a, b]) t.dispose();
+  });
+
+  test('[cpu] each group follows its own schedule, and momentum only where the group has it', async () => {
+    const d = await cpuDevice();
+    const a = g.nn.parameter(g.zeros([1], { device: d }));
+    const b = g.nn.parameter(g.zeros([1], { device: d }));
+    const opt = new optim.SGD(
+      [
+        { params: [a], lr: optim.linearWarmupSchedule({ lr: 1, warmupSteps: 2 }) },
+        { params: [b], momentum: 0.5 },
+      ],
+      { lr: 0.1 },
+    );
+    const rates: number[][] = [];
+    for (let s = 0; s < 3; s++) {
+      for (const p of [a, b]) p.grad = g.keep(g.ones([1], { device: d }));
+      opt.step();
+      opt.zeroGrad();
+      rates.push(opt.paramGroups.map((group) => group.lr));
+    }
+    expect(rates).toEqual([
+      [0.5, 0.1],
+      [1, 0.1],
+      [1, 0.1],
+    ]);
+    // a: −(0.5 + 1 + 1); b with momentum 0.5: buffers 1, 1.5, 1.75 → −0.1·4.25
+    expect((await a.toArray())[0]).toBeCloseTo(-2.5, 6);
+    expect((await b.toArray())[0]).toBeCloseTo(-0.425, 6);
+    expect(Object.keys(opt.stateDict().state[0])).toEqual(['step']);
+    expect(Object.keys(opt.stateDict().state[1])).toEqual(['step', 'momentum_buffer']);
+    opt.dispose();
+    for (const t of [a, b]) t.dispose();
+  });
+});

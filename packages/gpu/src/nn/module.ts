@@ -1,8 +1,9 @@
 import { noGrad } from '../autograd/grad-mode.js';
+import type { Device } from '../device.js';
 import { assign } from '../kernels/elementwise/arith.js';
 import { keep } from '../scope.js';
 import { sameShape, shapeToString } from '../shape.js';
-import { Tensor, writeTensor } from '../tensor.js';
+import { Tensor, tensor, writeTensor } from '../tensor.js';
 
 /** Marks `t` as a trainable parameter: it requires grad and survives every `scope()`. */
 export function parameter(t: Tensor): Tensor {
@@ -169,6 +170,33 @@ export abstract class Module {
       }
     });
     return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * Moves every parameter and buffer (and any gradient) to `device` — for example from the
+   * CPU backend to WebGPU or back — and returns this module once the values are copied
+   * (reading a GPU tensor is asynchronous, hence the promise).
+   *
+   * As PyTorch's `Module.to`, it works in place: each tensor stays the same object, with the
+   * same name, `requiresGrad` and values, and only its storage and `device` change, so
+   * `model.parameters()` taken earlier and tied weights (one tensor in two modules) follow.
+   * Not moved: optimizer state (build the optimizer after moving, or move before the first
+   * step) and views made of a parameter before the move (they keep reading the old copy).
+   * Two parameters that were views of one storage become independent copies.
+   */
+  async to(device: Device): Promise<this> {
+    const tensors = new Set<Tensor>();
+    for (const t of Object.values(this.stateDict())) {
+      tensors.add(t);
+      if (t.grad) tensors.add(t.grad);
+    }
+    for (const t of tensors) {
+      if (t.device === device) continue;
+      const values = await t.toArray();
+      const copy = tensor(values, { shape: t.shape, dtype: t.dtype, device });
+      t.adoptStorage(copy);
+    }
+    return this;
   }
 
   /** Sets training mode on this module and every submodule; returns this. */

@@ -1,6 +1,6 @@
 import { adamStep } from '../kernels/optim/optim.js';
 import type { Tensor } from '../tensor.js';
-import { Optimizer, type ParamState } from './optimizer.js';
+import { Optimizer, type ParamState, type ParamsOrGroups } from './optimizer.js';
 import type { LRSchedule } from './schedule.js';
 
 export interface AdamOptions {
@@ -10,58 +10,112 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
-/** Adam and AdamW share everything but where the weight decay goes. */
-abstract class AdamFamily extends Optimizer {
+/** One group's Adam/AdamW hyperparameters. */
+export interface AdamHyperparameters {
   betas: [number, number];
   eps: number;
   weightDecay: number;
+}
 
+/**
+ * Adam and AdamW share everything but where the weight decay goes. Both take a parameter
+ * list or parameter groups (`[{ params, lr?, weightDecay?, ... }]`, as PyTorch); the
+ * properties read and write group 0.
+ */
+abstract class AdamFamily extends Optimizer<AdamHyperparameters, Omit<AdamOptions, 'lr'>> {
   protected constructor(
     name: string,
-    params: Iterable<Tensor>,
+    params: ParamsOrGroups<AdamOptions>,
     options: AdamOptions,
     defaultDecay: number,
     /** True: θ ← θ(1 − ηλ) (AdamW); false: g ← g + λθ (Adam's L2). */
     private readonly decoupled: boolean,
   ) {
-    super(name, params, options.lr ?? 1e-3);
-    this.betas = options.betas ?? [0.9, 0.999];
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = options.weightDecay ?? defaultDecay;
-    for (const b of this.betas) {
+    super(name, params, withDefaultDecay(options, defaultDecay));
+  }
+
+  get betas(): [number, number] {
+    return this.defaults.betas;
+  }
+  set betas(v: [number, number]) {
+    this.defaults.betas = v;
+  }
+  get eps(): number {
+    return this.defaults.eps;
+  }
+  set eps(v: number) {
+    this.defaults.eps = v;
+  }
+  get weightDecay(): number {
+    return this.defaults.weightDecay;
+  }
+  set weightDecay(v: number) {
+    this.defaults.weightDecay = v;
+  }
+
+  protected override defaultLr(): number {
+    return 1e-3;
+  }
+
+  protected resolveHyperparameters(o: Omit<AdamOptions, 'lr'>): AdamHyperparameters {
+    const h: AdamHyperparameters = {
+      betas: o.betas ? [o.betas[0], o.betas[1]] : [0.9, 0.999],
+      eps: o.eps ?? 1e-8,
+      weightDecay: o.weightDecay ?? 0,
+    };
+    for (const b of h.betas) {
       if (!(b >= 0 && b < 1))
-        throw new Error(`${name}: betas must be in [0, 1), got ${this.betas}`);
+        throw new Error(`${this.name}: betas must be in [0, 1), got ${h.betas}`);
     }
-    if (!(this.eps >= 0)) throw new Error(`${name}: invalid eps ${this.eps}`);
-    if (!(this.weightDecay >= 0))
-      throw new Error(`${name}: invalid weightDecay ${this.weightDecay}`);
+    if (!(h.eps >= 0)) throw new Error(`${this.name}: invalid eps ${h.eps}`);
+    if (!(h.weightDecay >= 0))
+      throw new Error(`${this.name}: invalid weightDecay ${h.weightDecay}`);
+    return h;
   }
 
-  protected hyperparameters(): Record<string, unknown> {
-    return { betas: [...this.betas], eps: this.eps, weight_decay: this.weightDecay };
+  protected hyperparametersToTorch(h: AdamHyperparameters): Record<string, unknown> {
+    return { betas: [...h.betas], eps: h.eps, weight_decay: h.weightDecay };
   }
 
-  protected setHyperparameters(group: Record<string, unknown>): void {
-    if (Array.isArray(group.betas)) this.betas = [Number(group.betas[0]), Number(group.betas[1])];
-    this.eps = Number(group.eps ?? this.eps);
-    this.weightDecay = Number(group.weight_decay ?? this.weightDecay);
+  protected hyperparametersFromTorch(
+    saved: Record<string, unknown>,
+    h: AdamHyperparameters,
+  ): AdamHyperparameters {
+    return {
+      betas: Array.isArray(saved.betas)
+        ? [Number(saved.betas[0]), Number(saved.betas[1])]
+        : h.betas,
+      eps: Number(saved.eps ?? h.eps),
+      weightDecay: Number(saved.weight_decay ?? h.weightDecay),
+    };
   }
 
   protected stateTensorNames(): string[] {
     return ['exp_avg', 'exp_avg_sq'];
   }
 
-  protected update(param: Tensor, grad: Tensor, state: ParamState, lr: number): void {
+  protected update(
+    param: Tensor,
+    grad: Tensor,
+    state: ParamState,
+    lr: number,
+    h: AdamHyperparameters,
+  ): void {
     adamStep(param, grad, state.exp_avg as Tensor, state.exp_avg_sq as Tensor, {
       lr,
-      beta1: this.betas[0],
-      beta2: this.betas[1],
-      eps: this.eps,
-      weightDecay: this.weightDecay,
+      beta1: h.betas[0],
+      beta2: h.betas[1],
+      eps: h.eps,
+      weightDecay: h.weightDecay,
       decoupled: this.decoupled,
       step: state.step,
     });
   }
+}
+
+/** Options with the optimizer's default weight decay filled in (groups may still override it). */
+function withDefaultDecay(options: AdamOptions, decay: number): AdamOptions {
+  return { ...options, weightDecay: options.weightDecay ?? decay };
 }
 
 /**
@@ -70,7 +124,7 @@ abstract class AdamFamily extends Optimizer {
  * `exp_avg_sq` in place. Defaults as torch.optim.Adam: lr 1e-3, betas (0.9, 0.999), eps 1e-8.
  */
 export class Adam extends AdamFamily {
-  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+  constructor(params: ParamsOrGroups<AdamOptions>, options: AdamOptions = {}) {
     super('Adam', params, options, 0, false);
   }
 }
@@ -80,7 +134,7 @@ export class Adam extends AdamFamily {
  * the Adam step, instead of an L2 term in the gradient. Default weight decay 0.01, as torch.
  */
 export class AdamW extends AdamFamily {
-  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+  constructor(params: ParamsOrGroups<AdamOptions>, options: AdamOptions = {}) {
     super('AdamW', params, options, 0.01, true);
   }
 }

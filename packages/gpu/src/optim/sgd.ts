@@ -1,6 +1,6 @@
 import { sgdStep } from '../kernels/optim/optim.js';
 import type { Tensor } from '../tensor.js';
-import { Optimizer, type ParamState } from './optimizer.js';
+import { Optimizer, type ParamState, type ParamsOrGroups } from './optimizer.js';
 import type { LRSchedule } from './schedule.js';
 
 export interface SGDOptions {
@@ -13,58 +13,105 @@ export interface SGDOptions {
   nesterov?: boolean;
 }
 
-/**
- * Stochastic gradient descent with optional (Nesterov) momentum and weight decay, updating
- * each parameter and its `momentum_buffer` in one fused kernel. Same semantics as
- * `torch.optim.SGD`: the buffer starts as the first gradient, undamped.
- */
-export class SGD extends Optimizer {
+/** One group's SGD hyperparameters. */
+export interface SGDHyperparameters {
   momentum: number;
   dampening: number;
   weightDecay: number;
   nesterov: boolean;
+}
 
-  constructor(params: Iterable<Tensor>, options: SGDOptions) {
-    super('SGD', params, options.lr);
-    this.momentum = options.momentum ?? 0;
-    this.dampening = options.dampening ?? 0;
-    this.weightDecay = options.weightDecay ?? 0;
-    this.nesterov = options.nesterov ?? false;
-    if (!(this.momentum >= 0)) throw new Error(`SGD: invalid momentum ${this.momentum}`);
-    if (!(this.weightDecay >= 0)) throw new Error(`SGD: invalid weightDecay ${this.weightDecay}`);
-    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
-      throw new Error('SGD: Nesterov momentum needs momentum > 0 and dampening 0');
-    }
+/**
+ * Stochastic gradient descent with optional (Nesterov) momentum and weight decay, updating
+ * each parameter and its `momentum_buffer` in one fused kernel. Same semantics as
+ * `torch.optim.SGD`: the buffer starts as the first gradient, undamped. Takes a parameter
+ * list or parameter groups (`[{ params, lr?, momentum?, ... }]`, as PyTorch); the
+ * properties below read and write group 0.
+ */
+export class SGD extends Optimizer<SGDHyperparameters, Omit<SGDOptions, 'lr'>> {
+  constructor(params: ParamsOrGroups<SGDOptions>, options: SGDOptions) {
+    super('SGD', params, options);
   }
 
-  protected hyperparameters(): Record<string, unknown> {
+  get momentum(): number {
+    return this.defaults.momentum;
+  }
+  set momentum(v: number) {
+    this.defaults.momentum = v;
+  }
+  get dampening(): number {
+    return this.defaults.dampening;
+  }
+  set dampening(v: number) {
+    this.defaults.dampening = v;
+  }
+  get weightDecay(): number {
+    return this.defaults.weightDecay;
+  }
+  set weightDecay(v: number) {
+    this.defaults.weightDecay = v;
+  }
+  get nesterov(): boolean {
+    return this.defaults.nesterov;
+  }
+  set nesterov(v: boolean) {
+    this.defaults.nesterov = v;
+  }
+
+  protected resolveHyperparameters(o: Omit<SGDOptions, 'lr'>): SGDHyperparameters {
+    const h = {
+      momentum: o.momentum ?? 0,
+      dampening: o.dampening ?? 0,
+      weightDecay: o.weightDecay ?? 0,
+      nesterov: o.nesterov ?? false,
+    };
+    if (!(h.momentum >= 0)) throw new Error(`SGD: invalid momentum ${h.momentum}`);
+    if (!(h.weightDecay >= 0)) throw new Error(`SGD: invalid weightDecay ${h.weightDecay}`);
+    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
+      throw new Error('SGD: Nesterov momentum needs momentum > 0 and dampening 0');
+    }
+    return h;
+  }
+
+  protected hyperparametersToTorch(h: SGDHyperparameters): Record<string, unknown> {
     return {
-      momentum: this.momentum,
-      dampening: this.dampening,
-      weight_decay: this.weightDecay,
-      nesterov: this.nesterov,
+      momentum: h.momentum,
+      dampening: h.dampening,
+      weight_decay: h.weightDecay,
+      nesterov: h.nesterov,
     };
   }
 
-  protected setHyperparameters(group: Record<string, unknown>): void {
-    this.momentum = Number(group.momentum ?? this.momentum);
-    this.dampening = Number(group.dampening ?? this.dampening);
-    this.weightDecay = Number(group.weight_decay ?? this.weightDecay);
-    this.nesterov = Boolean(group.nesterov ?? this.nesterov);
+  protected hyperparametersFromTorch(
+    saved: Record<string, unknown>,
+    h: SGDHyperparameters,
+  ): SGDHyperparameters {
+    return {
+      momentum: Number(saved.momentum ?? h.momentum),
+      dampening: Number(saved.dampening ?? h.dampening),
+      weightDecay: Number(saved.weight_decay ?? h.weightDecay),
+      nesterov: Boolean(saved.nesterov ?? h.nesterov),
+    };
   }
 
-  protected stateTensorNames(): string[] {
-    return this.momentum !== 0 ? ['momentum_buffer'] : [];
+  protected stateTensorNames(h: SGDHyperparameters): string[] {
+    return h.momentum !== 0 ? ['momentum_buffer'] : [];
   }
 
-  protected update(param: Tensor, grad: Tensor, state: ParamState, lr: number): void {
+  protected update(
+    param: Tensor,
+    grad: Tensor,
+    state: ParamState,
+    lr: number,
+    h: SGDHyperparameters,
+  ): void {
     const buf = (state.momentum_buffer as Tensor | undefined) ?? null;
-    sgdStep(param, grad, this.momentum !== 0 ? buf : null, {
+    sgdStep(param, grad, h.momentum !== 0 ? buf : null, {
       lr,
-      momentum: this.momentum,
-      dampening: this.dampening,
-      weightDecay: this.weightDecay,
-      nesterov: this.nesterov,
+      momentum: h.momentum,
+      dampening: h.dampening,
+      weightDecay: h.weightDecay,
+      nesterov: h.nesterov,
       first: state.step === 1,
     });
   }

@@ -196,6 +196,12 @@ export function gelu(x: Tensor, approximate: 'tanh' | 'none' = 'none'): Tensor {
   return record(out, 'gelu', [x], (g) => [elementwise(derivative, [x, g])]);
 }
 
+/** SiLU (swish), x·σ(x), as torch.nn.functional.silu; one fused kernel each way. */
+export function silu(x: Tensor): Tensor {
+  const out = elementwise('silu', [x]);
+  return record(out, 'silu', [x], (g) => [elementwise('siluGrad', [x, g])]);
+}
+
 export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
   const out = elementwise('clamp', [x], min, max);
   return record(out, 'clamp', [x], (g) => [elementwise('clampGrad', [x, g], min, max)]);

@@ -73,6 +73,13 @@ const TABLE = {
     cpu: (a) => 0.5 * a * (1 + erf(a * Math.SQRT1_2)),
     floatOnly: true,
   },
+  // SiLU / swish (Elfwing et al. 2018; Ramachandran et al. 2017): x·σ(x).
+  silu: {
+    arity: 1,
+    wgsl: 'a / (1.0 + exp(-a))',
+    cpu: (a) => a / (1 + Math.exp(-a)),
+    floatOnly: true,
+  },
   /** alpha * a + beta: scalar add/mul/sub without uploading a scalar tensor. */
   affine: {
     arity: 1,
@@ -136,6 +143,16 @@ const TABLE = {
     arity: 2,
     wgsl: 'b * (0.5 * (1.0 + erf_(a * 0.7071067811865476)) + a * exp(-0.5 * a * a) * 0.3989422804014327)',
     cpu: (a, b) => b * geluErfGrad(a),
+    floatOnly: true,
+  },
+  /** d silu = σ(x)·(1 + x·(1 − σ(x))). */
+  siluGrad: {
+    arity: 2,
+    wgsl: 'b * (1.0 / (1.0 + exp(-a))) * (1.0 + a * (1.0 - 1.0 / (1.0 + exp(-a))))',
+    cpu: (a, b) => {
+      const s = 1 / (1 + Math.exp(-a));
+      return b * s * (1 + a * (1 - s));
+    },
     floatOnly: true,
   },
 
