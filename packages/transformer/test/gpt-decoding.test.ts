@@ -2,6 +2,7 @@ import { beamSearch, greedy, sample } from '@scratchseq/decoding';
 import { createDevice, type Device, tensor } from '@scratchseq/gpu';
 import { describe, expect, test } from 'vitest';
 import { GPT, type GPTConfig, gptNextTokenModel } from '../src/index.js';
+import { expectClose } from './helpers.js';
 
 const config: GPTConfig = {
   vocabSize: 13,
@@ -61,14 +62,10 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const first = await model.start([4, 5]);
       const want = await fullRecomputeLogits(gpt, [4, 5], d);
       expect(first.scores).toBeInstanceOf(Float32Array);
-      (first.scores as Float32Array).forEach((x, i) =>
-        expect(Math.abs(x - want[i])).toBeLessThan(1e-5),
-      );
+      expectClose(first.scores as Float32Array, want, { atol: 1e-5, rtol: 1e-5, label: 'start' });
       const next = await model.step(Int32Array.from([7]), first.states, [[4, 5, 7]]);
       const want2 = await fullRecomputeLogits(gpt, [4, 5, 7], d);
-      (next.scores as Float32Array).forEach((x, i) =>
-        expect(Math.abs(x - want2[i])).toBeLessThan(1e-5),
-      );
+      expectClose(next.scores as Float32Array, want2, { atol: 1e-5, rtol: 1e-5, label: 'step' });
       model.dispose();
     });
 
