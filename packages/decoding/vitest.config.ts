@@ -1,13 +1,14 @@
-import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { workspaceAliases } from '../../vitest.aliases';
 
 export default defineConfig({
-  resolve: {
-    // The README example imports the package by name; tests run it against the source.
-    alias: { '@scratchseq/decoding': fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
-  },
+  // Examples and the README import packages by name, as users do; tests run them on src.
+  resolve: { alias: workspaceAliases },
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    // The device sampling path runs on Dawn, a native addon: child processes, not worker threads.
     pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

@@ -6,6 +6,7 @@ export {
   type LengthNormalization,
   lengthNormalizer,
 } from './beam.js';
+export { type DeviceChooser, deviceIncompatibility, deviceSampler } from './device-sampling.js';
 export {
   type DiverseBeamSearchOptions,
   type DiverseBeamSearchResult,
@@ -24,6 +25,7 @@ export {
   typicalFilter,
 } from './filters.js';
 export type {
+  DeviceScores,
   FinishReason,
   GenerationOptions,
   Hypothesis,
@@ -46,6 +48,7 @@ export {
 export { applyRepetitionPenalty, banRepeatedNgrams, banSequences } from './processors.js';
 export { createRng, type Rng, xoshiro128ss } from './rng.js';
 export {
+  DEFAULT_DEVICE_VOCAB_THRESHOLD,
   type GenerationResult,
   type GreedyOptions,
   greedy,

@@ -8,12 +8,24 @@
  * which strategy is running.
  */
 
+import type { Tensor } from '@scratchseq/gpu';
+
 /** Whether scores are unnormalized logits or log-probabilities (log-softmax already applied). */
 export type ScoreKind = 'logits' | 'logprobs';
 
+/**
+ * Scores that stay on the device: a `@scratchseq/gpu` f32 tensor of shape (batch, vocabSize).
+ * `sample` filters and draws from them on the device (above `deviceVocabThreshold`); every other
+ * path reads them back. The library disposes the tensor once it has used it.
+ */
+export type DeviceScores = Tensor;
+
 export interface StepOutput<S> {
-  /** Next-token scores, row-major, shape (batch, vocabSize). */
-  scores: Float32Array;
+  /**
+   * Next-token scores, shape (batch, vocabSize): a row-major Float32Array, or a device tensor
+   * (`DeviceScores`) for models that run on `@scratchseq/gpu`.
+   */
+  scores: Float32Array | DeviceScores;
   /** `'logits'` or `'logprobs'`; the library applies log-softmax where needed. */
   kind: ScoreKind;
   /** The state after consuming each row's token, one per row, in row order. */

@@ -1,4 +1,5 @@
 /** Greedy decoding and ancestral sampling (with temperature and filters), one hypothesis per row. */
+import { type DeviceChooser, deviceSampler } from './device-sampling.js';
 import { applyFilters, type FilterOptions, resolveFilterOptions } from './filters.js';
 import type {
   FinishReason,
@@ -10,16 +11,34 @@ import type {
 import { resolveGenerationOptions } from './interface.js';
 import { scoreRow } from './processors.js';
 import { createRng, type Rng } from './rng.js';
-import { argmax, logSoftmaxInPlace, reorderStates, startModel, stepModel } from './step.js';
+import {
+  argmax,
+  isDeviceScores,
+  logSoftmaxInPlace,
+  reorderStates,
+  startModel,
+  stepModel,
+  toHost,
+} from './step.js';
 
 export type GreedyOptions = GenerationOptions;
 
 export interface SamplingOptions extends GenerationOptions, FilterOptions {
   /** Number of independent samples to draw. Default 1. */
   numReturnSequences?: number;
-  /** Integer seed of the xoshiro128** generator. Default 0. */
+  /** Integer seed of the xoshiro128** generator (and of the Philox stream on the device path). Default 0. */
   seed?: number;
+  /**
+   * Vocabulary size from which device scores (a model returning a gpu tensor) are filtered and
+   * sampled on the device, reading back only the drawn ids. Below it, or when a step needs an
+   * option the device path lacks, the scores are read back and the CPU path runs. Default 4,096;
+   * `Infinity` turns the device path off.
+   */
+  deviceVocabThreshold?: number;
 }
+
+/** Default `deviceVocabThreshold`: below it, reading a row back costs less than a device pass. */
+export const DEFAULT_DEVICE_VOCAB_THRESHOLD = 4096;
 
 export interface GenerationResult {
   sequences: Hypothesis[];
@@ -57,6 +76,7 @@ async function decodeIndependently<S>(
   options: ResolvedGenerationOptions,
   count: number,
   choose: ChooseToken,
+  onDevice?: DeviceChooser,
 ): Promise<GenerationResult> {
   const vocabSize = model.vocabSize;
   const eos = new Set(options.eosTokenIds);
@@ -66,18 +86,41 @@ async function decodeIndependently<S>(
     stepScores: [],
     finishReason: undefined,
   }));
-  let output = await startModel(model, prompt);
+  let output = await startModel(model, prompt, onDevice !== undefined);
   let batch = 1;
   const rowOf = new Int32Array(count); // every hypothesis starts from the prompt's single row
   let active = Array.from({ length: count }, (_, h) => h);
 
   for (let generated = 0; generated < options.maxLength; generated++) {
     const stillActive: number[] = [];
-    for (const h of active) {
+    if (isDeviceScores(output.scores)) {
+      const rows = Int32Array.from(active, (h) => rowOf[h]);
+      const drawn = await onDevice!(output.scores, rows, generated);
+      if (drawn) {
+        output.scores.dispose();
+        active.forEach((h, i) => {
+          const hyp = hyps[h];
+          const token = drawn.tokens[i];
+          if (token < 0) {
+            throw new Error(
+              `every token has score −Infinity after [${prompt.concat(hyp.tokens).join(', ')}]; the model must leave at least one token possible`,
+            );
+          }
+          hyp.tokens.push(token);
+          hyp.tokenLogProbs.push(drawn.logProbs[2 * i]);
+          hyp.stepScores.push(drawn.logProbs[2 * i + 1]);
+          if (eos.has(token)) hyp.finishReason = 'eos';
+          else stillActive.push(h);
+        });
+      } else {
+        output = await toHost(output);
+      }
+    }
+    for (const h of isDeviceScores(output.scores) ? [] : active) {
       const hyp = hyps[h];
       const sequence = prompt.concat(hyp.tokens);
       const { modelLogProbs, processedLogProbs } = scoreRow(
-        output.scores,
+        output.scores as Float32Array,
         rowOf[h],
         vocabSize,
         sequence,
@@ -105,7 +148,7 @@ async function decodeIndependently<S>(
       : await reorderStates(model, output.states, indices);
     const lastTokens = Int32Array.from(active, (h) => hyps[h].tokens[hyps[h].tokens.length - 1]);
     const sequences = active.map((h) => prompt.concat(hyps[h].tokens));
-    output = await stepModel(model, lastTokens, states, sequences);
+    output = await stepModel(model, lastTokens, states, sequences, onDevice !== undefined);
     batch = active.length;
     active.forEach((h, row) => {
       rowOf[h] = row;
@@ -170,10 +213,28 @@ export async function sample<S>(
   if (!Number.isInteger(numReturnSequences) || numReturnSequences < 1) {
     throw new Error(`numReturnSequences must be a positive integer, got ${numReturnSequences}`);
   }
-  const rng: Rng = createRng(options.seed ?? 0);
-  return decodeIndependently(model, prompt, resolved, numReturnSequences, (processedLogProbs) => {
-    const filtered = logSoftmaxInPlace(applyFilters(Float64Array.from(processedLogProbs), filters));
-    const token = sampleIndex(filtered, rng.nextFloat());
-    return { token, stepScore: filtered[token] };
-  });
+  const seed = options.seed ?? 0;
+  const rng: Rng = createRng(seed);
+  const threshold = options.deviceVocabThreshold ?? DEFAULT_DEVICE_VOCAB_THRESHOLD;
+  if (!(threshold >= 0)) {
+    throw new Error(
+      `deviceVocabThreshold must be a number ≥ 0 (Infinity = never), got ${threshold}`,
+    );
+  }
+  const onDevice =
+    model.vocabSize >= threshold ? deviceSampler(resolved, filters, seed) : undefined;
+  return decodeIndependently(
+    model,
+    prompt,
+    resolved,
+    numReturnSequences,
+    (processedLogProbs) => {
+      const filtered = logSoftmaxInPlace(
+        applyFilters(Float64Array.from(processedLogProbs), filters),
+      );
+      const token = sampleIndex(filtered, rng.nextFloat());
+      return { token, stepScore: filtered[token] };
+    },
+    onDevice,
+  );
 }

@@ -1,5 +1,31 @@
 /** Calling the model: shape checks, state reordering and score normalization. */
-import type { NextTokenModel, StepOutput } from './interface.js';
+import type { DeviceScores, NextTokenModel, StepOutput } from './interface.js';
+
+/** A step output whose scores are on the host. */
+export interface HostStepOutput<S> extends StepOutput<S> {
+  scores: Float32Array;
+}
+
+/** Whether scores are a device tensor (duck-typed, so any copy of @scratchseq/gpu works). */
+export function isDeviceScores(scores: unknown): scores is DeviceScores {
+  const t = scores as DeviceScores | null;
+  return (
+    typeof t === 'object' &&
+    t !== null &&
+    Array.isArray(t.shape) &&
+    typeof t.toArray === 'function' &&
+    typeof t.dispose === 'function'
+  );
+}
+
+/** Reads device scores back (and frees them); host scores pass through. */
+export async function toHost<S>(output: StepOutput<S>): Promise<HostStepOutput<S>> {
+  if (!isDeviceScores(output.scores)) return output as HostStepOutput<S>;
+  const device = output.scores;
+  const scores = Float32Array.from(await device.toArray());
+  device.dispose();
+  return { ...output, scores };
+}
 
 export function checkStepOutput<S>(
   output: StepOutput<S>,
@@ -7,12 +33,19 @@ export function checkStepOutput<S>(
   vocabSize: number,
   call: string,
 ): void {
-  if (!(output.scores instanceof Float32Array)) {
+  if (isDeviceScores(output.scores)) {
+    const { shape, dtype } = output.scores;
+    if (dtype !== 'f32' || shape.length !== 2 || shape[0] !== batch || shape[1] !== vocabSize) {
+      throw new Error(
+        `${call} returned a device tensor of ${dtype} (${shape.join(', ')}), expected f32 (${batch}, ${vocabSize}); return one row of vocabSize scores per hypothesis`,
+      );
+    }
+  } else if (!(output.scores instanceof Float32Array)) {
     throw new Error(
       `${call} must return scores as a Float32Array of shape (batch, vocabSize); wrap your array with new Float32Array(...)`,
     );
   }
-  if (output.scores.length !== batch * vocabSize) {
+  if (!isDeviceScores(output.scores) && output.scores.length !== batch * vocabSize) {
     throw new Error(
       `${call} returned ${output.scores.length} scores, expected shape (${batch}, ${vocabSize}) = ${batch * vocabSize}; return one row of vocabSize scores per hypothesis`,
     );
@@ -27,24 +60,52 @@ export function checkStepOutput<S>(
   }
 }
 
+/** Calls `model.start`; device scores are read back unless `keepOnDevice`. */
 export async function startModel<S>(
   model: NextTokenModel<S>,
   prompt: readonly number[],
+  keepOnDevice?: false,
+): Promise<HostStepOutput<S>>;
+export async function startModel<S>(
+  model: NextTokenModel<S>,
+  prompt: readonly number[],
+  keepOnDevice: boolean,
+): Promise<StepOutput<S>>;
+export async function startModel<S>(
+  model: NextTokenModel<S>,
+  prompt: readonly number[],
+  keepOnDevice = false,
 ): Promise<StepOutput<S>> {
   const output = await model.start(prompt);
   checkStepOutput(output, 1, model.vocabSize, 'model.start(prompt)');
-  return output;
+  return keepOnDevice ? output : toHost(output);
 }
 
+/** Calls `model.step`; device scores are read back unless `keepOnDevice`. */
 export async function stepModel<S>(
   model: NextTokenModel<S>,
   lastTokens: Int32Array,
   states: readonly S[],
   sequences: readonly (readonly number[])[],
+  keepOnDevice?: false,
+): Promise<HostStepOutput<S>>;
+export async function stepModel<S>(
+  model: NextTokenModel<S>,
+  lastTokens: Int32Array,
+  states: readonly S[],
+  sequences: readonly (readonly number[])[],
+  keepOnDevice: boolean,
+): Promise<StepOutput<S>>;
+export async function stepModel<S>(
+  model: NextTokenModel<S>,
+  lastTokens: Int32Array,
+  states: readonly S[],
+  sequences: readonly (readonly number[])[],
+  keepOnDevice = false,
 ): Promise<StepOutput<S>> {
   const output = await model.step(lastTokens, states, sequences);
   checkStepOutput(output, lastTokens.length, model.vocabSize, 'model.step(lastTokens, states)');
-  return output;
+  return keepOnDevice ? output : toHost(output);
 }
 
 /** Row i of the result continues row `indices[i]` of `states` (see NextTokenModel.reorderStates). */
