@@ -115,3 +115,33 @@ describe('MultiheadAttention against torch.nn.MultiheadAttention', () => {
     }
   }
 });
+
+describe('MultiheadAttention extras', () => {
+  test('[webgpu] causal: true equals PyTorch with a triu bool attn_mask (fused path)', async () => {
+    const c = fixtures.cases.mha_batch_first_causal_padding;
+    const device = await devices.webgpu();
+    const mha = new MultiheadAttention(8, 2, { batchFirst: true, device });
+    const params = c.params as Record<string, Encoded>;
+    mha.loadStateDict(Object.fromEntries(Object.entries(params).map(([k, e]) => [k, e.data])));
+    const [query, key, value] = (['query', 'key', 'value'] as const).map((k) =>
+      load(c[k] as Encoded, device),
+    );
+    const { output } = mha.forward(query, key, value, {
+      causal: true,
+      keyPaddingMask: load(c.key_padding_mask as Encoded, device, { dtype: 'i32' }),
+      needWeights: false,
+    });
+    await expectClose('output', output, c.output as Encoded, tolerance.webgpu);
+  });
+
+  test('[cpu] bad shapes name the expected layout', async () => {
+    const device = await devices.cpu();
+    const mha = new MultiheadAttention(8, 2, { device });
+    const x = tensor(new Float32Array(4 * 3 * 8), { shape: [4, 3, 8], device });
+    const y = tensor(new Float32Array(4 * 3 * 6), { shape: [4, 3, 6], device });
+    expect(() => mha.forward(x, y, y)).toThrow(/expected key of shape \(T, N, 8\)/);
+    const badMask = tensor(new Int32Array(6), { shape: [2, 3], device });
+    expect(() => mha.forward(x, x, x, { attnMask: badMask })).toThrow(/attnMask must be \(L, S\)/);
+    expect(() => new MultiheadAttention(10, 3)).toThrow(/divisible/);
+  });
+});
