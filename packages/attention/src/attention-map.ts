@@ -1,5 +1,6 @@
 import type { Tensor } from '@scratchseq/gpu';
 import { shapeToString } from '@scratchseq/gpu';
+import { heatmapSvg } from '@scratchseq/metrics';
 
 /**
  * One attention map as nested arrays `[query][key]`, for plotting or JSON export. `weights`
@@ -33,4 +34,32 @@ export async function attentionMap(
   return Array.from({ length: tq }, (_, i) =>
     Array.from({ length: tk }, (_, j) => Math.round(flat[start + i * tk + j] * scale) / scale),
   );
+}
+
+/**
+ * One attention map as a standalone SVG heatmap (rows = queries, columns = keys), e.g. to write
+ * `attention.svg` next to a model. Labels are usually the tokens; the colour scale runs 0 → 1.
+ */
+export async function attentionMapSvg(
+  weights: Tensor,
+  options: {
+    batch?: number;
+    head?: number;
+    title?: string;
+    queryLabels?: readonly string[];
+    keyLabels?: readonly string[];
+  } = {},
+): Promise<string> {
+  const { batch, head, title, queryLabels, keyLabels } = options;
+  const matrix = await attentionMap(weights, { batch, head, digits: 6 });
+  return heatmapSvg({
+    matrix,
+    title: title ?? `attention (batch ${batch ?? 0}, head ${head ?? 0})`,
+    xLabel: 'key',
+    yLabel: 'query',
+    rowLabels: queryLabels,
+    colLabels: keyLabels,
+    min: 0,
+    max: 1,
+  });
 }

@@ -3,7 +3,7 @@
  * WebGPU, composed reference path) and multi-head attention with PyTorch's parameter names.
  */
 export { scaledDotProductAttention } from './attention.js';
-export { attentionMap } from './attention-map.js';
+export { attentionMap, attentionMapSvg } from './attention-map.js';
 export type { MultiheadAttentionOptions, MultiheadForwardOptions } from './multihead.js';
 export { MultiheadAttention } from './multihead.js';
 export type { AttentionOptions, AttentionResult } from './sdpa.js';
