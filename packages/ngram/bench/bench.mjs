@@ -1,6 +1,8 @@
-// `pnpm bench ngram`: names.txt test losses, counting and query throughput (see names.mjs).
-import { runNamesBench } from './names.mjs';
+// `pnpm bench ngram`: names.txt test losses (count models and the Bengio et al. 2003 neural
+// model), counting and query throughput, and count memory (see names.mjs).
+import { runBengioBench, runNamesBench } from './names.mjs';
 
-export default async function ngramBench() {
-  return runNamesBench();
+export default async function ngramBench(ctx = {}) {
+  const log = ctx.log ?? (() => {});
+  return [...runNamesBench({ log }), ...(await runBengioBench({ log }))];
 }

@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   mulberry32,
+  NeuralNgramModel,
   NgramCounts,
   NgramModel,
   namesSplit,
@@ -270,6 +271,57 @@ function zipfBench(log) {
       [result.byteLength],
       'bytes',
     ),
+  ];
+}
+
+/**
+ * The Bengio et al. (2003) model on the same split: order 5 (4 characters of context), m = 16,
+ * h = 200, AdamW with cosine decay, batches of 256, on the current device (init() first).
+ * Checked in the same run: the test loss must beat the uniform ln 27 and the distribution after
+ * a few contexts must sum to 1.
+ */
+export async function runBengioBench({
+  namesPath = DEFAULT_NAMES,
+  steps = 6000,
+  log = () => {},
+} = {}) {
+  const { train, test } = namesSplit(readFileSync(namesPath, 'utf8'));
+  const started = performance.now();
+  const config = { order: 5, embeddingDim: 16, hiddenSize: 200, batchSize: 256 };
+  const model = await NeuralNgramModel.train(toChars(train), {
+    ...config,
+    steps,
+    seed: 42,
+    progressEvery: 500,
+    onProgress: (p) =>
+      log(
+        `bengio step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${p.examplesPerSecond.toFixed(0)} examples/s ETA ${p.etaSeconds.toFixed(0)} s`,
+      ),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const evaluation = model.evaluate(toChars(test), { breakdown: false });
+  for (const context of [[], ['a'], ['e', 'm', 'm', 'a']]) {
+    const total = model.distribution(context).reduce((a, b) => a + b, 0);
+    if (Math.abs(total - 1) > 1e-9) throw new Error(`bengio: distribution sums to ${total}`);
+  }
+  if (!(evaluation.crossEntropyNats < Math.log(27))) {
+    throw new Error(`bengio: test loss ${evaluation.crossEntropyNats} is no better than uniform`);
+  }
+  log(
+    `bengio order 5: test ${evaluation.crossEntropyNats.toFixed(4)} nats/char, trained in ${seconds.toFixed(0)} s (${steps} steps)`,
+  );
+  model.dispose();
+  const system = `ngram bengio-2003(m=16,h=200,steps=${steps})`;
+  return [
+    record(
+      'names-test-loss',
+      'order=5',
+      system,
+      'test loss',
+      [evaluation.crossEntropyNats],
+      'nats/char',
+    ),
+    record('names-bengio-training', 'order=5 batch=256', system, 'training time', [seconds], 's'),
   ];
 }
 

@@ -37,6 +37,24 @@ export {
 export { type EstimatorSpec, type FitOptions, NgramModel } from './model.js';
 export { type NamesSplit, type NamesSplitOptions, namesSplit } from './names-split.js';
 export {
+  contextTargetPairs,
+  NeuralNgramModel,
+  type NeuralTrainOptions,
+  type TrainingProgress,
+} from './neural/bengio.js';
+export {
+  type NeuralDecodingOptions,
+  type NeuralStepOutput,
+  neuralNextTokenModel,
+} from './neural/decoding.js';
+export {
+  type BengioConfig,
+  BengioNetwork,
+  type HostWeights,
+  hostLogits,
+  readHostWeights,
+} from './neural/network.js';
+export {
   DEFAULT_SYMBOLS,
   everygrams,
   leftPadLength,

@@ -22,7 +22,10 @@ export function mulberry32(seed: number): RandomSource {
  * In-place Fisher–Yates shuffle (Durstenfeld's variant): for i from n−1 down to 1, swap
  * item i with item j = floor(random() · (i + 1)).
  */
-export function shuffleInPlace<T>(items: T[], random: RandomSource): T[] {
+export function shuffleInPlace<A extends { length: number; [index: number]: unknown }>(
+  items: A,
+  random: RandomSource,
+): A {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     const held = items[i];
