@@ -43,6 +43,7 @@ export {
   gpuPosteriors,
   gpuViterbi,
   type HmmBackend,
+  isSoftwareAdapter,
   selectDevice,
 } from './gpu/gpu-inference.js';
 export {

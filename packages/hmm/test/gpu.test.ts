@@ -9,6 +9,7 @@ import {
   gpuPosteriors,
   gpuViterbi,
   type HmmLattice,
+  isSoftwareAdapter,
   packSymbols,
   posteriors,
   selectDevice,
@@ -126,13 +127,16 @@ describe('GPU path against the float64 CPU oracle', () => {
 });
 
 describe('automatic backend selection and GPU training', () => {
-  it('[webgpu] small problems stay on the CPU, large ones go to the GPU', () => {
+  it('[webgpu] small problems stay on the CPU, large ones go to a hardware GPU', () => {
     const small = randomLattice(2, 8, 3, 1);
     expect(selectDevice(small)).toBeUndefined();
     const S = 16;
     const T = Math.ceil(GPU_WORK_THRESHOLD / (4 * S * S));
     const large = { ...randomLattice(1, 1, S, 2), numSequences: 4, maxLength: T };
-    expect(selectDevice(large)).toBe(device);
+    // lavapipe (this CI's adapter) loses to the JavaScript path at every measured size.
+    const hardware = !isSoftwareAdapter(device);
+    expect(selectDevice(large)).toBe(hardware ? device : undefined);
+    expect(selectDevice(small, { gpuWorkThreshold: 1 })).toBe(hardware ? device : undefined);
     expect(selectDevice(large, { backend: 'cpu' })).toBeUndefined();
     expect(selectDevice(small, { backend: 'webgpu' })).toBe(device);
     expect(() => selectDevice(small, { backend: 'gpu' as 'webgpu' })).toThrow(/'auto', 'cpu'/);

@@ -22,7 +22,7 @@ import { type ViterbiResult, viterbi } from '../inference/viterbi.js';
  * stays the float64 oracle and runs small problems, where a dispatch costs more than the work.
  */
 
-/** Which implementation runs: 'auto' picks the GPU above `GPU_WORK_THRESHOLD`. */
+/** Which implementation runs: 'auto' picks a hardware GPU above `GPU_WORK_THRESHOLD`. */
 export type HmmBackend = 'auto' | 'cpu' | 'webgpu';
 
 export interface BackendOptions {
@@ -30,15 +30,33 @@ export interface BackendOptions {
   backend?: HmmBackend;
   /** WebGPU device (default: the current `@scratchseq/gpu` device, when it is WebGPU). */
   device?: Device;
+  /** 'auto' on a hardware adapter: the GPU runs from this much work up (default `GPU_WORK_THRESHOLD`). */
+  gpuWorkThreshold?: number;
 }
 
 /**
- * Work (sequences x steps x states^2) above which 'auto' runs on the GPU, from `pnpm bench hmm`
- * on this project's reference machine (lavapipe, 2 cores): see the README's table.
+ * Work (sequences x steps x states^2) above which 'auto' runs on a hardware GPU. Not measured
+ * on a hardware GPU yet (the reference machine has none): a dispatch-bound estimate, override
+ * it with `gpuWorkThreshold`.
  */
 export const GPU_WORK_THRESHOLD = 2 ** 20;
 
-/** The WebGPU device to use, or undefined when the CPU path should run. */
+/**
+ * Software adapters (Mesa's llvmpipe/lavapipe, SwiftShader) run the kernels on the same CPU
+ * cores as the JavaScript path. `pnpm bench hmm` on the reference machine (lavapipe, 2 cores)
+ * found no size from 2e3 to 1.7e7 work where they win reliably, so 'auto' keeps them off.
+ */
+export function isSoftwareAdapter(device: Device): boolean {
+  const a = device.adapter;
+  if (!a) return false;
+  const name = `${a.vendor} ${a.architecture} ${a.device} ${a.description}`.toLowerCase();
+  return /llvmpipe|lavapipe|swiftshader|software/.test(name);
+}
+
+/**
+ * The WebGPU device to use, or undefined when the CPU path should run. 'auto' picks the GPU
+ * for a hardware adapter and work >= threshold; 'webgpu' always (any adapter).
+ */
 export function selectDevice(
   lattice: HmmLattice,
   options: BackendOptions = {},
@@ -62,9 +80,10 @@ export function selectDevice(
       );
     return device;
   }
-  if (device?.kind !== 'webgpu') return undefined;
+  if (device?.kind !== 'webgpu' || isSoftwareAdapter(device)) return undefined;
   const { numSequences: N, maxLength: T, numStates: S } = lattice;
-  return N * T * S * S >= GPU_WORK_THRESHOLD ? device : undefined;
+  const threshold = options.gpuWorkThreshold ?? GPU_WORK_THRESHOLD;
+  return N * T * S * S >= threshold ? device : undefined;
 }
 
 /** The lattice as device tensors: (N, T, S) log-emissions, lengths, log pi, log A. */
