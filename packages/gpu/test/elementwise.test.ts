@@ -99,13 +99,48 @@ describe('views feed kernels without copies', () => {
   ]);
 });
 
+describe('4-wide kernels (dense, ≥ 1,024 elements, sizes and offsets multiples of 4)', () => {
+  const wide = [{ inputs: [f([2048])] }, { inputs: [f([16, 64])] }];
+  opTest(test, 'exp (vec4)', g.exp, wide);
+  opTest(test, 'gelu erf (vec4)', (x) => g.gelu(x), wide, { atol: 2e-4 });
+  opTest(test, 'gelu tanh (vec4)', (x) => g.gelu(x, 'tanh'), wide);
+  opTest(test, 'silu (vec4)', g.silu, wide);
+  opTest(test, 'relu (vec4)', g.relu, [{ inputs: [f([2048], { awayFromZero: 0.05 })] }]);
+  opTest(test, 'add (vec4)', g.add, [{ inputs: [f([32, 64]), f([32, 64])] }]);
+  opTest(test, 'mul by a broadcast element (vec4 · scalar)', g.mul, [
+    { inputs: [f([4096]), f([1])] },
+  ]);
+  opTest(test, 'div (vec4)', g.div, [{ inputs: [f([1024]), f([1024], { awayFromZero: 0.5 })] }]);
+  opTest(test, 'add scalar (vec4 affine)', (x) => g.add(x, 2.5), wide);
+  opTest(test, 'where with a u32 mask (vec4)', (c, a, b) => g.where(g.gt(c, 0), a, b), [
+    { inputs: [f([2048], { grad: false }), f([2048]), f([1])] },
+  ]);
+  opTest(
+    test,
+    'comparisons and casts (vec4)',
+    (a, b) => g.cast(g.cast(g.mul(g.cast(g.lt(a, b), 'f32'), a), 'i32'), 'f32'),
+    [{ inputs: [f([2048], { range: [-9, 9] }), f([2048])] }],
+    { noGrad: true },
+  );
+  opTest(test, 'slice at an aligned offset (vec4)', (x) => g.exp(g.slice(x, 0, 4, 1032)), [
+    { inputs: [f([1100])] },
+  ]);
+  opTest(test, 'slice at an unaligned offset (scalar)', (x) => g.exp(g.slice(x, 0, 1, 1029)), [
+    { inputs: [f([1100])] },
+  ]);
+  opTest(test, 'fill (vec4)', (x) => g.add(x, g.full([2048], 0.5, { device: x.device })), [
+    { inputs: [f([2048])] },
+  ]);
+});
+
 describe('beyond 65,535 workgroups', () => {
-  // 16.8M elements need 65,600 workgroups of 256: the grid is split in two dimensions.
+  // 16.8M elements need 65,600 workgroups of 256: the grid is split in two dimensions. The
+  // size is not a multiple of 4, so this is the scalar kernel (the 4-wide one needs 4× more).
   opTest(
     test,
     'add over 16.8M elements',
     g.add,
-    [{ inputs: [f([65600 * 256]), f([1])], label: '(16793600) · (1)' }],
+    [{ inputs: [f([65600 * 256 + 2]), f([1])], label: '(16793602) · (1)' }],
     {
       noGrad: true,
     },

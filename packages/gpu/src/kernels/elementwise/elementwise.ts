@@ -6,7 +6,9 @@ import { cpuData, onBackend, padTo, sameDevice } from '../common.js';
 import {
   ELEMENTWISE_MAX_RANK,
   ELEMENTWISE_WORKGROUP,
+  elementwiseVec4WGSL,
   elementwiseWGSL,
+  type Vec4Operand,
 } from './elementwise.wgsl.js';
 import { ELEMENTWISE, type ElementwiseDef, type ElementwiseOp } from './table.js';
 
@@ -75,6 +77,26 @@ export function elementwise(
     out,
     () => elementwiseReference(def.cpu, [...inputs, out], strides, merged.shape, alpha, beta),
     () => {
+      const wide = vec4Plan(inputs, out, merged.shape, strides);
+      if (wide) {
+        const offsets = inputs.map((t, i) => (wide[i] === 'vec' ? t.offset / 4 : t.offset));
+        return {
+          key: `ew4:${op}:${dtypes.join(',')}>${outDtype}:${wide.join(',')}`,
+          code: () => elementwiseVec4WGSL(def.wgsl, dtypes, wide, outDtype),
+          buffers: [...inputs.map((t) => t.storage), out.storage],
+          params: [
+            out.size / 4,
+            1,
+            offsets[0] ?? 0,
+            offsets[1] ?? 0,
+            offsets[2] ?? 0,
+            out.offset / 4,
+            f32Bits(alpha),
+            f32Bits(beta),
+          ],
+          workgroups: Math.ceil(out.size / 4 / ELEMENTWISE_WORKGROUP),
+        };
+      }
       const contiguous = merged.shape.length === 1 && strides.every((s) => s[0] === 1);
       const outStrides = strides[strides.length - 1];
       const params = [
@@ -102,6 +124,31 @@ export function elementwise(
     },
   );
   return out;
+}
+
+/** Below this many elements the scalar kernel is as fast, and one fewer pipeline compiles. */
+export const VEC4_MIN_ELEMENTS = 1024;
+
+/**
+ * The 4-wide kernel applies when the merged iteration space is 1-D, the output is dense and
+ * every input is either dense or one broadcast element, with sizes and offsets that are
+ * multiples of 4 (so vec4 loads stay aligned and never cross the tensor's end).
+ */
+function vec4Plan(
+  inputs: Tensor[],
+  out: Tensor,
+  shape: number[],
+  strides: number[][],
+): Vec4Operand[] | undefined {
+  if (shape.length !== 1 || out.size < VEC4_MIN_ELEMENTS || out.size % 4 !== 0) return undefined;
+  if (strides[strides.length - 1][0] !== 1 || out.offset % 4 !== 0) return undefined;
+  const modes: Vec4Operand[] = [];
+  for (const [i, t] of inputs.entries()) {
+    if (strides[i][0] === 1 && t.offset % 4 === 0) modes.push('vec');
+    else if (strides[i][0] === 0) modes.push('scalar');
+    else return undefined;
+  }
+  return modes;
 }
 
 /** The reference: walk the shape in row-major order, stepping every operand by its strides. */

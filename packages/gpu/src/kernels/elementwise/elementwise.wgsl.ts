@@ -68,3 +68,64 @@ ${loads}
   result[${strided ? 'idxOut' : 'p.offOut + i'}] = ${out}(${expr});
 }`;
 }
+
+/** How the 4-wide kernel reads an input: 4 consecutive elements, or one element for all. */
+export type Vec4Operand = 'vec' | 'scalar';
+
+/**
+ * The 4-wide variant for contiguous outputs whose size and offsets are multiples of 4: each
+ * invocation loads whole `vec4`s (fewer, wider memory transactions, which is what a
+ * bandwidth-bound kernel needs) and applies the scalar expression to each lane, so every
+ * table entry works unchanged. Inputs are `vec` (contiguous, offset in vec4 units) or
+ * `scalar` (a broadcast single element, e.g. a scalar operand). `p.n` counts vec4s.
+ */
+export function elementwiseVec4WGSL(
+  expr: string,
+  inputs: DType[],
+  modes: Vec4Operand[],
+  out: DType,
+): string {
+  const names = ['a', 'b', 'c'];
+  const aliases = ['A', 'B', 'C'];
+  const bindings = inputs
+    .map((dt, i) => {
+      const type = modes[i] === 'vec' ? `vec4<${dt}>` : dt;
+      return `@group(0) @binding(${i + 1}) var<storage, read> in${i}: array<${type}>;`;
+    })
+    .join('\n');
+  const aliasDecls = inputs.map((dt, i) => `alias ${aliases[i]} = ${dt};`).join('\n');
+  const args = [...inputs.map((_, i) => `${names[i]}: ${aliases[i]}`), 'alpha: f32', 'beta: f32'];
+  const loads = inputs
+    .map((dt, i) =>
+      modes[i] === 'vec'
+        ? `  let ${names[i]}4 = in${i}[p.off${i} + i];`
+        : `  let ${names[i]}4 = vec4<${dt}>(in${i}[p.off${i}]);`,
+    )
+    .join('\n');
+  const lane = (c: string) =>
+    `op(${[...inputs.map((_, i) => `${names[i]}4.${c}`), 'p.alpha', 'p.beta'].join(', ')})`;
+  return /* wgsl */ `
+struct Params {
+  n: u32, rank: u32, off0: u32, off1: u32,
+  off2: u32, offOut: u32, alpha: f32, beta: f32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+${bindings}
+@group(0) @binding(${inputs.length + 1}) var<storage, read_write> result: array<vec4<${out}>>;
+${aliasDecls}
+${WGSL_WORKGROUP_INDEX}
+${WGSL_ERF}
+
+fn op(${args.join(', ')}) -> ${out} {
+  return ${out}(${expr});
+}
+
+@compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = wgIndex(wid, nwg) * ${ELEMENTWISE_WORKGROUP}u + lid;
+  if (i >= p.n) { return; }
+${loads}
+  result[p.offOut + i] = vec4<${out}>(${['x', 'y', 'z', 'w'].map(lane).join(', ')});
+}`;
+}
