@@ -25,6 +25,27 @@ describe('README snippet', () => {
   });
 });
 
+describe('README CRF snippet', () => {
+  it('[webgpu] runs: pytorch-crf state_dict keys, a negative log-likelihood, the decoded prefix', async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const snippet = readme.match(/```js crf\n([\s\S]*?)```/)?.[1];
+    expect(snippet).toBeDefined();
+    const file = join(mkdtempSync(join(tmpdir(), 'hmm-readme-crf-')), 'snippet.mjs');
+    writeFileSync(file, snippet!);
+    const lines: unknown[][] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args) => {
+      lines.push(args);
+    });
+    try {
+      await import(/* @vite-ignore */ file);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines[0]).toEqual([['start_transitions', 'end_transitions', 'transitions']]);
+    expect(lines[1]).toEqual([true, [[0, 1, 2]]]);
+  });
+});
+
 // The examples are plain .mjs files, run as users run them; these types describe their main().
 type ExampleModule<Result> = { main: (options: Record<string, unknown>) => Result };
 type Accuracy = { all: number; ambiguous: number };
