@@ -126,7 +126,8 @@ export default async function rnnBench(ctx) {
       const tf = t.tf;
       const layer = tf.layers.simpleRNN({ units: H, returnSequences: true, returnState: false });
       const tx = tf.tensor(xData, [B, T, I]);
-      layer.build([B, T, I]);
+      // apply() builds the layer (calling build() first as well registers its weights twice).
+      tf.tidy(() => layer.apply(tx));
       // Keras keeps kernels as (in, out): our weights transposed; one bias.
       const kernel = tf.tensor(wih, [H, I]).transpose();
       const recurrent = tf.tensor(whh, [H, H]).transpose();
