@@ -117,6 +117,19 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       model.dispose();
     });
 
+    test(`[${kind}] decoding frees what it allocates: live tensors return to their count`, async () => {
+      const d = await dev();
+      const gpt = new GPT(config, { seed: 9, device: d });
+      await gpt.generate([1, 2], { maxNewTokens: 3, seed: 1 }); // warm-up
+      const before = d.memory().liveTensors;
+      await gpt.generate([1, 2], { maxNewTokens: 10, temperature: 0.7, topK: 4, seed: 2 });
+      await gpt.generate([1, 2], { maxNewTokens: 10, greedy: true }); // slides past blockSize
+      const model = gptNextTokenModel(gpt);
+      await beamSearch(model, [1], { numBeams: 3, maxLength: 6 });
+      model.dispose();
+      expect(d.memory().liveTensors).toBe(before);
+    });
+
     test(`[${kind}] generate stops at a stop token and rejects an empty prompt`, async () => {
       const d = await dev();
       const gpt = new GPT(config, { seed: 5, device: d });
