@@ -9,7 +9,12 @@ describe('layerNorm', () => {
   opTest(test, 'layerNorm affine', (x, w, b) => g.layerNorm(x, [x.shape[x.rank - 1]], w, b), [
     { inputs: [f([1, 1]), f([1]), f([1])], label: '(1, 1) size-1 row' },
     { inputs: [f([3, 7]), f([7]), f([7])] },
-    { inputs: [f([2, 300]), f([300]), f([300])], label: '(2, 300) rows wider than a workgroup' },
+    {
+      inputs: [f([2, 300]), f([300]), f([300])],
+      label: '(2, 300) vec4 rows wider than a workgroup',
+    },
+    { inputs: [f([2, 302]), f([302]), f([302])], label: '(2, 302) scalar rows (302 % 4 ≠ 0)' },
+    { inputs: [f([5, 64]), f([64]), f([64])], label: '(5, 64) vec4 rows' },
     { inputs: [f([300, 3]), f([3]), f([3])], label: '(300, 3) two dweight partials' },
   ]);
   opTest(test, 'layerNorm without affine', (x) => g.layerNorm(x, 5), [
@@ -19,6 +24,27 @@ describe('layerNorm', () => {
   opTest(test, 'layerNorm weight only, 2-D normalizedShape', (x, w) => g.layerNorm(x, [3, 4], w), [
     { inputs: [f([2, 3, 4]), f([3, 4])] },
   ]);
+  opTest(
+    test,
+    'layerNorm with parameters at offset 4 (vec4) and 1 (scalar)',
+    (x, w, b) =>
+      g.add(
+        g.layerNorm(x, 64, g.slice(w, 0, 4, 68), g.slice(b, 0, 4, 68)),
+        g.layerNorm(x, 64, g.slice(w, 0, 1, 65), g.slice(b, 0, 1, 65)),
+      ),
+    [{ inputs: [f([3, 64]), f([70]), f([70])] }],
+  );
+  opTest(test, 'layerNorm without affine (vec4)', (x) => g.layerNorm(x, 128), [
+    { inputs: [f([3, 128], { range: [-5, 9] })] },
+  ]);
+  // Mean 100, spread 1: a one-pass Σx² − (Σx)²/n in f32 would lose the variance here.
+  opTest(
+    test,
+    'layerNorm of rows with a large mean (vec4)',
+    (x) => g.layerNorm(x, 256),
+    [{ inputs: [f([4, 256], { range: [100, 101] })] }],
+    { noGrad: true },
+  );
   opTest(
     test,
     'layerNorm of a transposed view',
@@ -59,6 +85,9 @@ describe('rmsNorm', () => {
     { inputs: [f([1, 1], { awayFromZero: 0.2 }), f([1])], label: '(1, 1) size-1 row' },
     { inputs: [f([3, 9]), f([9])] },
     { inputs: [f([2, 257]), f([257])], label: '(2, 257) rows wider than a workgroup' },
+  ]);
+  opTest(test, 'rmsNorm with weight (vec4)', (x, w) => g.rmsNorm(x, 256, w), [
+    { inputs: [f([3, 256]), f([256])] },
   ]);
   opTest(test, 'rmsNorm without weight', (x) => g.rmsNorm(x, [2, 3], null, 1e-6), [
     { inputs: [f([4, 2, 3])] },

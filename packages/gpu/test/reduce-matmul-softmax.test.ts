@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import * as g from '../src/index.js';
-import { webgpuDevice } from './helpers/devices.js';
+import { cpuDevice, webgpuDevice } from './helpers/devices.js';
 import { type InputSpec, opTest } from './helpers/op-test.js';
 
 const f = (shape: number[], extra: Partial<InputSpec> = {}): InputSpec => ({ shape, ...extra });
@@ -114,6 +114,35 @@ describe('softmax', () => {
     (x, m) => g.softmax(g.maskedFill(x, g.gt(m, 0), -Infinity)),
     [{ inputs: [f([3, 40]), f([3, 40], { grad: false, range: [-1, 1] })] }],
   );
+  // Rows with length and offset multiples of 4 (≥ 64) take the vec4 row kernel.
+  const row4 = [
+    { inputs: [f([3, 68])], label: '(3, 68) vec4 row kernel' },
+    { inputs: [f([2, 1028], { range: [-8, 8] })], label: '(2, 1028) vec4 row kernel' },
+  ];
+  opTest(test, 'softmax', (x) => g.softmax(x), row4, { maxProbes: 24 });
+  opTest(test, 'logSoftmax', (x) => g.logSoftmax(x), row4, { maxProbes: 24 });
+  opTest(
+    test,
+    'softmax of masked rows (vec4 row kernel)',
+    (x, m) => g.softmax(g.maskedFill(x, g.gt(m, 0), -Infinity)),
+    [{ inputs: [f([3, 64]), f([3, 64], { grad: false, range: [-1, 1] })] }],
+  );
+  test('[webgpu] [cpu] a fully masked row: zeros from softmax, -inf from logSoftmax (both row kernels)', async () => {
+    for (const device of [await webgpuDevice(), await cpuDevice()]) {
+      for (const width of [40, 64]) {
+        const x = g.tensor(
+          Array.from({ length: 2 * width }, (_, i) => (i < width ? -Infinity : i % 7)),
+          { shape: [2, width], device },
+        );
+        const sm = Array.from(await g.softmax(x).toArray());
+        const lsm = Array.from(await g.logSoftmax(x).toArray());
+        expect(sm.slice(0, width)).toEqual(new Array(width).fill(0));
+        expect(lsm.slice(0, width)).toEqual(new Array(width).fill(-Infinity));
+        const rowSum = sm.slice(width).reduce((a, b) => a + b, 0);
+        expect(rowSum).toBeCloseTo(1, 5);
+      }
+    }
+  });
   opTest(
     test,
     'softmax over 70,000 rows',

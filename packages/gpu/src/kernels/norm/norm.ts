@@ -11,6 +11,7 @@ import {
   type NormLayout,
   normBackwardReference,
   normBackwardWGSL,
+  normForward4WGSL,
   normForwardReference,
   normForwardWGSL,
   normParamPartialsReference,
@@ -75,6 +76,9 @@ function normalize(
     centered,
     eps,
   };
+  // vec4 loads when every row and parameter starts on a 16-byte boundary.
+  const wide =
+    d >= 64 && d % 4 === 0 && [layout.offX, layout.offW, layout.offB].every((o) => o % 4 === 0);
   const out = empty(x.shape, { device: x.device });
   const mean = empty([rows], { device: x.device });
   const rstd = empty([rows], { device: x.device });
@@ -92,8 +96,9 @@ function normalize(
           cpuData(rstd),
         ),
       (backend) => ({
-        key: 'norm:forward',
-        code: normForwardWGSL,
+        ...(wide
+          ? { key: 'norm:forward4', code: normForward4WGSL }
+          : { key: 'norm:forward', code: normForwardWGSL }),
         buffers: [
           src.storage,
           w?.storage ?? backend.unusedBinding,

@@ -5,7 +5,12 @@ import { contiguous } from '../../views.js';
 import { cpuData, onBackend, requireFloat } from '../common.js';
 import { exp, mul, sub } from '../elementwise/arith.js';
 import { sum } from '../reduce/reduce.js';
-import { SOFTMAX_LANE_WORKGROUP, softmaxReference, softmaxWGSL } from './softmax.wgsl.js';
+import {
+  SOFTMAX_LANE_WORKGROUP,
+  softmaxReference,
+  softmaxRow4WGSL,
+  softmaxWGSL,
+} from './softmax.wgsl.js';
 
 function softmaxKernel(x: Tensor, axis: number, log: boolean): Tensor {
   requireFloat(log ? 'logSoftmax' : 'softmax', x);
@@ -20,6 +25,15 @@ function softmaxKernel(x: Tensor, axis: number, log: boolean): Tensor {
       out,
       () => softmaxReference(log, cpuData(src), src.offset, outer, r, inner, cpuData(out)),
       () => {
+        if (inner === 1 && r >= 64 && r % 4 === 0 && src.offset % 4 === 0) {
+          return {
+            key: `softmax:${log ? 'log' : 'exp'}:row4`,
+            code: () => softmaxRow4WGSL(log),
+            buffers: [src.storage, out.storage],
+            params: [outer, r, inner, src.offset],
+            workgroups: outer,
+          };
+        }
         const variant = inner === 1 && r >= 32 ? 'row' : 'lanes';
         return {
           key: `softmax:${log ? 'log' : 'exp'}:${variant}`,

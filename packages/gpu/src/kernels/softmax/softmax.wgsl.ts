@@ -19,9 +19,11 @@ fn merge(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
  * A row that is entirely -inf yields zeros (softmax) or -inf (log-softmax), never NaN.
  */
 export function softmaxWGSL(log: boolean, variant: 'row' | 'lanes'): string {
+  // A row of -inf merges to (-inf, n): treat a max below the lowest finite f32 as empty.
+  const empty = '(st.y == 0.0 || st.x < -3.4028234663852886e38)';
   const emit = log
-    ? 'select(x - st.x - log(st.y), x, st.y == 0.0)'
-    : 'select(exp(x - st.x) / st.y, 0.0, st.y == 0.0)';
+    ? `select(x - st.x - log(st.y), x, ${empty})`
+    : `select(exp(x - st.x) / st.y, 0.0, ${empty})`;
   const header = /* wgsl */ `
 struct Params { outer: u32, r: u32, inner: u32, offIn: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -65,6 +67,60 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   for (var r = lid; r < p.r; r += ${SOFTMAX_ROW_WORKGROUP}u) {
     let x = x_[base + r];
     out[row * p.r + r] = ${emit};
+  }
+}`;
+}
+
+/** Workgroup of the vec4 row kernel: fewer lanes mean fewer barrier rounds per row. */
+export const SOFTMAX_ROW4_WORKGROUP = 64;
+
+/**
+ * Softmax rows read as vec4s (inner == 1, row length and offset multiples of 4). Each lane
+ * keeps an online (max, Σ exp(x − max)) over its own vec4s — one exp per element plus one
+ * rescale per vec4 — then one tree merge gives the row's pair, and a second pass over the
+ * row (still in cache) writes the output. Every load and store is 16 bytes.
+ */
+export function softmaxRow4WGSL(log: boolean): string {
+  const emit = log
+    ? 'select(x - vec4<f32>(st.x + log(st.y)), x, empty)'
+    : 'select(exp(x - vec4<f32>(st.x)) * (1.0 / st.y), vec4<f32>(0.0), empty)';
+  const wg = SOFTMAX_ROW4_WORKGROUP;
+  return /* wgsl */ `
+struct Params { outer: u32, r: u32, inner: u32, offIn: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x_: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
+${WGSL_WORKGROUP_INDEX}
+${ONLINE}
+var<workgroup> partial: array<vec2<f32>, ${wg}>;
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wgIndex(wid, nwg);
+  if (row >= p.outer) { return; }
+  let r4 = p.r / 4u;
+  let base = p.offIn / 4u + row * r4;
+  // The lowest finite f32 rather than -inf, so exp(m - m') never sees -inf - -inf.
+  var m = -3.4028234663852886e38;
+  var acc = 0.0;
+  for (var i = lid; i < r4; i += ${wg}u) {
+    let v = x_[base + i];
+    let m2 = max(m, max(max(v.x, v.y), max(v.z, v.w)));
+    acc = acc * exp(m - m2) + dot(exp(v - vec4<f32>(m2)), vec4<f32>(1.0));
+    m = m2;
+  }
+  partial[lid] = vec2<f32>(m, acc);
+  workgroupBarrier();
+  for (var k = ${wg / 2}u; k > 0u; k >>= 1u) {
+    if (lid < k) { partial[lid] = merge(partial[lid], partial[lid + k]); }
+    workgroupBarrier();
+  }
+  let st = partial[0];
+  // A row of -inf sums to 0: zeros from softmax, the -inf inputs from log-softmax.
+  let empty = st.y == 0.0;
+  for (var i = lid; i < r4; i += ${wg}u) {
+    let x = x_[base + i];
+    out[row * r4 + i] = ${emit};
   }
 }`;
 }
