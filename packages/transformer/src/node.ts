@@ -5,6 +5,8 @@
  *   const trainer = new Trainer(model, data, config, { onCheckpoint: fileCheckpointer('out', { config: { model: model.config } }) });
  *   // later: trainer.restore(await loadTrainerCheckpoint('out'));
  */
+
+export { type LoadGPT2FileOptions, loadGPT2File } from './pretrained/gpt2-node.js';
 export {
   type FileCheckpointOptions,
   fileCheckpointer,

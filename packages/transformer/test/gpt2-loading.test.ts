@@ -8,6 +8,7 @@ import {
 } from '@scratchseq/gpu';
 import { describe, expect, test } from 'vitest';
 import { loadGPT2 } from '../src/index.js';
+import { loadGPT2File } from '../src/node.js';
 import { expectClose, fixturePath, loadFixture } from './helpers.js';
 
 /**
@@ -18,7 +19,7 @@ import { expectClose, fixturePath, loadFixture } from './helpers.js';
 const folder = fixturePath('gpt2-tiny');
 const hfConfig = JSON.parse(readFileSync(`${folder}/config.json`, 'utf8'));
 
-async function checkLogits(gpt: Awaited<ReturnType<typeof loadGPT2>>, device: Device) {
+async function checkLogits(gpt: ReturnType<typeof loadGPT2>, device: Device) {
   const { tensors } = loadFixture('gpt2-tiny-expected.safetensors', device);
   const { logits } = gpt.forward(tensors.idx);
   expectClose(await logits.toArray(), await tensors.logits.toArray(), {
@@ -45,7 +46,7 @@ for (const kind of ['cpu', 'webgpu'] as const) {
   describe(`GPT-2 checkpoints on ${kind}`, () => {
     test(`[${kind}] a Hugging Face GPT-2 folder loads and reproduces its PyTorch logits`, async () => {
       const device = await createDevice({ backend: kind });
-      const gpt = await loadGPT2(folder, { device });
+      const gpt = await loadGPT2File(folder, { device });
       expect(gpt.config).toMatchObject({
         vocabSize: 50,
         blockSize: 32,
@@ -66,7 +67,7 @@ describe('GPT-2 checkpoint variants', () => {
   test('[cpu] keys without the transformer. prefix, config passed as an object', async () => {
     const device = await createDevice({ backend: 'cpu' });
     const bytes = rewrite((k) => k.replace(/^transformer\./, ''));
-    await checkLogits(await loadGPT2(bytes, { device, config: hfConfig }), device);
+    await checkLogits(loadGPT2(bytes, { device, config: hfConfig }), device);
   });
 
   test('[cpu] an explicit lm_head.weight equal to wte stays tied; a different one unties', async () => {
@@ -84,11 +85,11 @@ describe('GPT-2 checkpoint variants', () => {
       entries.set('lm_head.weight', { dtype: 'F32', shape: wte.shape, data });
       return serializeSafetensors(entries);
     };
-    const tied = await loadGPT2(withHead(wte.data as Float32Array), { device, config: hfConfig });
+    const tied = loadGPT2(withHead(wte.data as Float32Array), { device, config: hfConfig });
     expect(tied.config.tieWeights).toBe(true);
     await checkLogits(tied, device);
     const other = (wte.data as Float32Array).map((x) => x * 0.5);
-    const untied = await loadGPT2(withHead(other), { device, config: hfConfig });
+    const untied = loadGPT2(withHead(other), { device, config: hfConfig });
     expect(untied.config.tieWeights).toBe(false);
     expect(Array.from(await untied.lm_head.weight.toArray())).toEqual(Array.from(other));
   });
@@ -97,14 +98,12 @@ describe('GPT-2 checkpoint variants', () => {
     const device = await createDevice({ backend: 'cpu' });
     const bytes = rewrite((k) => k);
     // Width 24 is not a multiple of GPT-2's head size 64: the heads must be given.
-    await expect(loadGPT2(bytes, { device })).rejects.toThrow(/config\.json or \{ nHead \}/);
-    const gpt = await loadGPT2(bytes, { device, nHead: 3 });
+    expect(() => loadGPT2(bytes, { device })).toThrow(/config\.json or \{ nHead \}/);
+    const gpt = loadGPT2(bytes, { device, nHead: 3 });
     expect(gpt.config.nHead).toBe(3);
     const noFc = rewrite((k) => (k === 'transformer.h.1.mlp.c_fc.bias' ? null : k));
-    await expect(loadGPT2(noFc, { device, config: hfConfig })).rejects.toThrow(
-      /no h\.1\.mlp\.c_fc\.bias/,
-    );
-    await expect(loadGPT2(bytes, { device, config: { ...hfConfig, n_layer: 3 } })).rejects.toThrow(
+    expect(() => loadGPT2(noFc, { device, config: hfConfig })).toThrow(/no h\.1\.mlp\.c_fc\.bias/);
+    expect(() => loadGPT2(bytes, { device, config: { ...hfConfig, n_layer: 3 } })).toThrow(
       /n_layer 3 but the tensors have 2/,
     );
   });

@@ -21,10 +21,10 @@ export interface HFGPT2Config {
 
 export interface LoadGPT2Options {
   /**
-   * The checkpoint's `config.json` (parsed, or in Node a path). Default: `config.json` next to
-   * a model path; without one the config is inferred from the tensor shapes (see `nHead`).
+   * The checkpoint's parsed `config.json`. Without one the config is inferred from the tensor
+   * shapes (see `nHead`).
    */
-  config?: HFGPT2Config | string;
+  config?: HFGPT2Config;
   /**
    * Heads, when there is no config.json: shapes cannot tell it. Default nEmbd / 64, the head
    * size of every released GPT-2 (small 12, medium 16, large 20, xl 25 heads).
@@ -42,41 +42,18 @@ const BUFFER = /^h\.\d+\.attn\.(bias|masked_bias)$/;
 
 /**
  * Loads a GPT-2 checkpoint in Hugging Face's safetensors layout (`model.safetensors` of
- * `gpt2`, `distilgpt2`, ... or a `GPT2LMHeadModel` state dict) into a GPT for inference.
- * `source` is the file's bytes or, in Node, a path to the file or to its folder (which holds
- * `model.safetensors` and `config.json`). Keys may carry the `transformer.` prefix or not;
- * Conv1D weights are transposed; the attention buffers are ignored; a missing or equal
- * `lm_head.weight` means tied embeddings. GELU is GPT-2's tanh form unless the config says
- * `activation_function: "gelu"`.
+ * `gpt2`, `distilgpt2`, ... or a `GPT2LMHeadModel` state dict) into a GPT for inference, from
+ * the file's bytes (in Node, `loadGPT2File` from `@scratchseq/transformer/node` reads a path).
+ * Keys may carry the `transformer.` prefix or not; Conv1D weights are transposed; the
+ * attention buffers are ignored; a missing or equal `lm_head.weight` means tied embeddings.
+ * GELU is GPT-2's tanh form unless the config says `activation_function: "gelu"`.
  */
-export async function loadGPT2(
-  source: Uint8Array | string,
-  options: LoadGPT2Options = {},
-): Promise<GPT> {
-  let bytes: Uint8Array;
-  let config = options.config;
-  if (typeof source === 'string') {
-    const files = await readCheckpointFiles(
-      source,
-      typeof config === 'string' ? config : undefined,
-    );
-    bytes = files.model;
-    if (config === undefined || typeof config === 'string') config = files.config;
-  } else {
-    if (typeof config === 'string') {
-      const { readFile } = await import('node:fs/promises');
-      config = JSON.parse(await readFile(config, 'utf8')) as HFGPT2Config;
-    }
-    bytes = source;
-  }
-  return gpt2FromSafetensors(parseSafetensors(bytes), { ...options, config });
+export function loadGPT2(bytes: Uint8Array, options: LoadGPT2Options = {}): GPT {
+  return gpt2FromSafetensors(parseSafetensors(bytes), options);
 }
 
-/** `loadGPT2` on an already parsed file (no I/O). */
-export function gpt2FromSafetensors(
-  parsed: ParsedSafetensors,
-  options: Omit<LoadGPT2Options, 'config'> & { config?: HFGPT2Config } = {},
-): GPT {
+/** `loadGPT2` on an already parsed file. */
+export function gpt2FromSafetensors(parsed: ParsedSafetensors, options: LoadGPT2Options = {}): GPT {
   const tensors = new Map<string, SafetensorsTensor>();
   for (const [name, t] of parsed.tensors) {
     const key = name.startsWith('transformer.') ? name.slice('transformer.'.length) : name;
@@ -192,25 +169,6 @@ function inferConfig(
     gelu,
     layerNormEps: hf.layer_norm_epsilon ?? 1e-5,
   };
-}
-
-async function readCheckpointFiles(
-  path: string,
-  configPath: string | undefined,
-): Promise<{ model: Uint8Array; config: HFGPT2Config | undefined }> {
-  const { readFile, stat } = await import('node:fs/promises');
-  const { dirname, join } = await import('node:path');
-  const isDir = (await stat(path)).isDirectory();
-  const modelPath = isDir ? join(path, 'model.safetensors') : path;
-  const model = new Uint8Array(await readFile(modelPath));
-  const candidate = configPath ?? join(isDir ? path : dirname(path), 'config.json');
-  let config: HFGPT2Config | undefined;
-  try {
-    config = JSON.parse(await readFile(candidate, 'utf8')) as HFGPT2Config;
-  } catch (e) {
-    if (configPath !== undefined) throw e;
-  }
-  return { model, config };
 }
 
 function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
