@@ -30,6 +30,38 @@ const SHAPES: [number, number, number][] = [
 ];
 const cases = SHAPES.map(([N, T, S]) => ({ inputs: chainSpecs(N, T, S), label: label(N, T, S) }));
 
+/**
+ * CRF-like scores spanning hundreds of nats: the kernels' scaled sums underflow here, so these
+ * exercise the exact per-pair fallbacks (forward/backward steps and xi columns).
+ */
+function wideSpecs(N: number, T: number, S: number): InputSpec[] {
+  const specs = chainSpecs(N, T, S, 7);
+  specs[0] = { shape: [N, T, S], range: [-150, 40] };
+  specs[2] = { shape: [S], range: [-60, 0] };
+  specs[3] = { shape: [S, S], range: [-150, 30] };
+  specs[4] = { shape: [S], range: [-20, 20] };
+  return specs;
+}
+
+/** A left-to-right HMM (state i moves to i or i + 1 only): most transitions are log 0. */
+function leftRightSpecs(N: number, T: number, S: number): InputSpec[] {
+  const specs = chainSpecs(N, T, S, 11);
+  const trans: number[] = [];
+  for (let i = 0; i < S; i++)
+    for (let j = 0; j < S; j++) trans.push(j === i ? -0.3 : j === i + 1 ? -1.4 : -Infinity);
+  specs[2] = { shape: [S], values: Array.from({ length: S }, (_, i) => (i === 0 ? 0 : -Infinity)) };
+  specs[3] = { shape: [S, S], values: trans };
+  return specs;
+}
+
+// 6 states keep the matrix in workgroup memory, 70 read the prepared matrix from storage.
+const hardCases = [
+  { inputs: wideSpecs(4, 9, 6), label: 'wide scores N=4 T=9 S=6' },
+  { inputs: wideSpecs(2, 6, 70), label: 'wide scores N=2 T=6 S=70' },
+  { inputs: leftRightSpecs(3, 12, 5), label: 'left-right N=3 T=12 S=5' },
+  { inputs: leftRightSpecs(2, 10, 70), label: 'left-right N=2 T=10 S=70' },
+];
+
 describe('hmm chain kernels', () => {
   opTest(
     test,
@@ -42,7 +74,7 @@ describe('hmm chain kernels', () => {
     test,
     '[webgpu] hmmForward log Z with end scores',
     (e, l, s, a, z) => g.hmmForward(e, l, s, a, z).logLikelihood,
-    cases,
+    [...cases, ...hardCases],
     { noGrad: true, atol: 2e-4 },
   );
   opTest(test, '[webgpu] hmmBackward', (e, l, _s, a, z) => g.hmmBackward(e, l, a, z), cases, {
@@ -51,23 +83,31 @@ describe('hmm chain kernels', () => {
   });
   opTest(
     test,
+    '[webgpu] hmmForward and hmmBackward on wide and sparse scores',
+    (e, l, s, a, z) =>
+      g.concat([g.hmmForward(e, l, s, a, z).logAlpha, g.hmmBackward(e, l, a, z)], 2),
+    hardCases,
+    { noGrad: true, atol: 2e-4, rtol: 2e-5 },
+  );
+  opTest(
+    test,
     '[webgpu] hmmPosteriors gamma',
     (e, l, s, a) => g.hmmPosteriors(e, l, s, a).gamma,
-    cases.map((c) => ({ ...c, inputs: c.inputs.slice(0, 4) })),
+    [...cases, ...hardCases].map((c) => ({ ...c, inputs: c.inputs.slice(0, 4) })),
     { noGrad: true },
   );
   opTest(
     test,
     '[webgpu] hmmPosteriors transition counts',
     (e, l, s, a) => g.hmmPosteriors(e, l, s, a).transitionCounts,
-    cases.map((c) => ({ ...c, inputs: c.inputs.slice(0, 4) })),
+    [...cases, ...hardCases].map((c) => ({ ...c, inputs: c.inputs.slice(0, 4) })),
     { noGrad: true, atol: 5e-4 },
   );
   opTest(
     test,
     '[webgpu] hmmViterbi score',
     (e, l, s, a, z) => g.hmmViterbi(e, l, s, a, z).score,
-    cases,
+    [...cases, ...hardCases],
     { noGrad: true, atol: 2e-4 },
   );
   opTest(
@@ -97,8 +137,8 @@ describe('hmm chain kernels', () => {
     test,
     'crfLogPartition',
     (e, l, s, a, z) => g.crfLogPartition(e, l, s, z, a),
-    cases.slice(0, 4),
-    { atol: 2e-4 },
+    [...cases.slice(0, 4), hardCases[0]],
+    { atol: 2e-4, rtol: 2e-5 },
   );
 
   test('[webgpu] [cpu] impossible sequences give -Infinity and zero posteriors, never NaN', async () => {

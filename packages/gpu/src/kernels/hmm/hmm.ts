@@ -1,17 +1,21 @@
 import { record } from '../../autograd/grad-mode.js';
-import { f32Bits, type WebGPUBackend } from '../../backend/webgpu.js';
+import { f32Bits, type GpuDispatch, type WebGPUBackend } from '../../backend/webgpu.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { contiguous, reshape, slice } from '../../views.js';
 import { cpuData, onBackend, requireFloat, sameDevice } from '../common.js';
 import { sum } from '../reduce/reduce.js';
 import {
+  type ChainVariant,
   HMM_MAX_STATES,
+  HMM_SHARED_STATES,
+  HMM_SHARED_TRANS_BYTES,
   HMM_WORKGROUP,
   hmmBackwardWGSL,
   hmmEmissionCountsWGSL,
   hmmForwardWGSL,
   hmmMarginalsWGSL,
+  hmmPrepareWGSL,
   hmmViterbiWGSL,
 } from './hmm.wgsl.js';
 import {
@@ -25,7 +29,8 @@ import {
 
 /**
  * Batched chain ops for hidden Markov models and linear-chain CRFs: every sequence of a batch
- * in one dispatch per pass, in log space, with per-sequence lengths.
+ * in one dispatch per pass, in log space, with per-sequence lengths. The kernels factor each
+ * log-space step so it costs S exponentials instead of S^2 (see hmm.wgsl.ts).
  *
  *   logEmissions (N, T, S)  score of state j at step t of sequence n (padding ignored)
  *   lengths      (N) i32    real steps per sequence, clamped to [1, T]
@@ -148,6 +153,33 @@ function recursionGroups(c: Chain): number {
   return Math.ceil(c.layout.n / (HMM_WORKGROUP / c.lanes));
 }
 
+/** The transition matrix lives in workgroup memory when it is small and the device allows. */
+function variantOf(c: Chain, backend: WebGPUBackend): ChainVariant {
+  const limit = backend.device.limits.maxComputeWorkgroupStorageSize;
+  return { sharedTrans: c.layout.s <= HMM_SHARED_STATES && limit >= HMM_SHARED_TRANS_BYTES };
+}
+
+const variantKey = (v: ChainVariant) => (v.sharedTrans ? 'shared' : 'storage');
+
+/**
+ * The storage variant's scaled matrix [top (S), exp(M - top) (S x S)], M = A or A^T
+ * (`transpose`, the backward pass): one small dispatch before the recursion.
+ */
+function prepared(c: Chain, transpose: boolean): { prep: Tensor; dispatch: GpuDispatch } {
+  const S = c.layout.s;
+  const prep = empty([S + S * S], { device: c.e.device });
+  return {
+    prep,
+    dispatch: {
+      key: 'hmm:prepare',
+      code: hmmPrepareWGSL,
+      buffers: [c.trans.storage, prep.storage],
+      params: params(c, {}, transpose ? 1 : 0),
+      workgroups: S,
+    },
+  };
+}
+
 function arrays(c: Chain) {
   return {
     e: cpuData(c.e),
@@ -182,14 +214,26 @@ function forwardOf(c: Chain): { logAlpha: Tensor; logZ: Tensor } {
     onBackend(
       logZ,
       () => hmmForwardReference(c.layout, arrays(c), cpuData(logAlpha), cpuData(logZ)),
-      (backend) => ({
-        key: 'hmm:forward',
-        code: hmmForwardWGSL,
-        buffers: [...chainBuffers(c, backend), logAlpha.storage, logZ.storage],
-        writes: [5, 6],
-        params: params(c),
-        workgroups: recursionGroups(c),
-      }),
+      (backend) => {
+        const v = variantOf(c, backend);
+        const pre = v.sharedTrans ? null : prepared(c, false);
+        if (pre) backend.dispatch(pre.dispatch);
+        backend.dispatch({
+          key: `hmm:forward:${variantKey(v)}`,
+          code: () => hmmForwardWGSL(v),
+          buffers: [
+            ...chainBuffers(c, backend),
+            logAlpha.storage,
+            logZ.storage,
+            ...(pre ? [pre.prep.storage] : []),
+          ],
+          writes: [5, 6],
+          params: params(c),
+          workgroups: recursionGroups(c),
+        });
+        pre?.prep.dispose(); // the pool reuses it only for later commands
+        return undefined;
+      },
     );
   }
   return { logAlpha, logZ };
@@ -202,13 +246,25 @@ function backwardOf(c: Chain): Tensor {
     onBackend(
       logBeta,
       () => hmmBackwardReference(c.layout, arrays(c), cpuData(logBeta)),
-      (backend) => ({
-        key: 'hmm:backward',
-        code: hmmBackwardWGSL,
-        buffers: [...chainBuffers(c, backend), logBeta.storage],
-        params: params(c),
-        workgroups: recursionGroups(c),
-      }),
+      (backend) => {
+        const v = variantOf(c, backend);
+        const pre = v.sharedTrans ? null : prepared(c, true);
+        if (pre) backend.dispatch(pre.dispatch);
+        backend.dispatch({
+          key: `hmm:backward:${variantKey(v)}`,
+          code: () => hmmBackwardWGSL(v),
+          buffers: [
+            ...chainBuffers(c, backend),
+            logBeta.storage,
+            ...(pre ? [pre.prep.storage] : []),
+          ],
+          writes: [5],
+          params: params(c),
+          workgroups: recursionGroups(c),
+        });
+        pre?.prep.dispose();
+        return undefined;
+      },
     );
   }
   return logBeta;
@@ -247,26 +303,32 @@ function marginalsOf(
           cpuData(xi),
           cpuData(last),
         ),
-      (backend) => ({
-        key: 'hmm:marginals',
-        code: hmmMarginalsWGSL,
-        buffers: [
-          c.e.storage,
-          c.trans.storage,
-          logAlpha.storage,
-          logBeta.storage,
-          logZ.storage,
-          c.lengths.storage,
-          weight?.storage ?? backend.unusedBinding,
-          gamma.storage,
-          xi.storage,
-          last.storage,
-        ],
-        writes: [7, 8, 9],
-        // hasEnd carries "has weights" here and aux the weights' offset.
-        params: params(c, { hasEnd: !!weight }, weight?.offset ?? 0),
-        workgroups: N,
-      }),
+      (backend) => {
+        const uv = empty([N * T * (2 * S + 1)], { device });
+        backend.dispatch({
+          key: 'hmm:marginals',
+          code: hmmMarginalsWGSL,
+          buffers: [
+            c.e.storage,
+            c.trans.storage,
+            logAlpha.storage,
+            logBeta.storage,
+            logZ.storage,
+            c.lengths.storage,
+            weight?.storage ?? backend.unusedBinding,
+            gamma.storage,
+            xi.storage,
+            last.storage,
+            uv.storage,
+          ],
+          writes: [7, 8, 9, 10],
+          // hasEnd carries "has weights" here and aux the weights' offset.
+          params: params(c, { hasEnd: !!weight }, weight?.offset ?? 0),
+          workgroups: N,
+        });
+        uv.dispose(); // scratch: U and V factors of xi
+        return undefined;
+      },
     );
   }
   return { gamma, xi, last };
@@ -371,9 +433,10 @@ export function hmmViterbi(
       () => hmmViterbiReference(c.layout, arrays(c), cpuData(paths), cpuData(score)),
       (backend) => {
         const back = empty([N, T, S], { device, dtype: 'i32' });
+        const v = variantOf(c, backend);
         const dispatch = {
-          key: 'hmm:viterbi',
-          code: hmmViterbiWGSL,
+          key: `hmm:viterbi:${variantKey(v)}`,
+          code: () => hmmViterbiWGSL(v),
           buffers: [...chainBuffers(c, backend), back.storage, paths.storage, score.storage],
           writes: [5, 6, 7],
           params: params(c),
