@@ -33,7 +33,7 @@ fi
 case "$job" in
   start)
     pnpm exec turbo run build --output-logs=errors-only
-    pnpm --filter @scratchseq/example-runtime-demo start -- "$@"
+    pnpm --filter @scratchseq/example-gpt-quickstart start -- "$@"
     ;;
   test)
     bash scripts/setup-system.sh
