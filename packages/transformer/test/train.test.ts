@@ -187,6 +187,16 @@ describe('Trainer', () => {
     expect((await saved.tensors['head.weight'].toArray()).every(Number.isFinite)).toBe(true);
   });
 
+  test('[cpu] weight decay as nanoGPT: matrices and embeddings decay, biases do not', async () => {
+    await use('cpu');
+    const trainer = new Trainer(new TinyLM(vocab.length, 8, 1, 0), new TextDataset(tokens), config);
+    const groups = trainer.optimizer.stateDict().param_groups;
+    expect(groups.map((g) => g.weight_decay)).toEqual([0.1, 0]);
+    const rank = (i: number) => trainer.optimizer.params[i].rank;
+    expect(groups[0].params.map(rank)).toEqual([2, 2]); // wte.weight, head.weight
+    expect(groups[1].params.map(rank)).toEqual([1]); // head.bias
+  });
+
   test('learning-rate schedule: nanoGPT get_lr (linear warmup, cosine to min_lr)', () => {
     const c = resolveTrainingConfig({
       maxIters: 2000,

@@ -38,7 +38,7 @@ export interface TrainingConfig {
   lrDecayIters?: number;
   /** false: constant learning rate after warmup (default true). */
   decayLr?: boolean;
-  /** AdamW decoupled weight decay (default 0.1). */
+  /** AdamW decoupled weight decay of matrices and embeddings; biases and norms get none (default 0.1). */
   weightDecay?: number;
   /** AdamW betas (default [0.9, 0.99], nanoGPT's shakespeare_char). */
   betas?: [number, number];
@@ -224,11 +224,20 @@ export class Trainer {
   ) {
     this.config = resolveTrainingConfig(config);
     this.device = model.parameters()[0]?.device ?? getDevice();
-    this.optimizer = new optim.AdamW(model.parameters(), {
-      lr: (step) => learningRateAt(this.config, step),
-      betas: this.config.betas,
-      weightDecay: this.config.weightDecay,
-    });
+    // nanoGPT's configure_optimizers: decay matrices and embeddings (rank ≥ 2), not biases or
+    // LayerNorm gains.
+    const params = model.parameters();
+    const decay = params.filter((p) => p.rank >= 2);
+    const noDecay = params.filter((p) => p.rank < 2);
+    const groups = [{ params: decay, weightDecay: this.config.weightDecay }];
+    if (noDecay.length > 0) groups.push({ params: noDecay, weightDecay: 0 });
+    this.optimizer = new optim.AdamW(
+      decay.length > 0 ? groups : [{ params: noDecay, weightDecay: 0 }],
+      {
+        lr: (step) => learningRateAt(this.config, step),
+        betas: this.config.betas,
+      },
+    );
   }
 
   /** One optimizer step over `gradAccumSteps` micro-batches. */
