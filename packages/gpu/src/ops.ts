@@ -12,6 +12,7 @@ export * from './kernels/elementwise/arith.js';
 export * from './kernels/hmm/hmm.js';
 export * from './kernels/indexing/indexing.js';
 export * from './kernels/loss/loss.js';
+export * from './kernels/lstm/recurrent.js';
 export { matmul, tuneMatmul } from './kernels/matmul/matmul.js';
 export * from './kernels/norm/norm.js';
 export {
@@ -23,8 +24,8 @@ export {
   randn,
 } from './kernels/random/random.js';
 export { argmax, argmin, logsumexp, max, mean, min, sum } from './kernels/reduce/reduce.js';
-export * from './kernels/sampling/sampling.js';
 export * from './kernels/rnn/rnn.js';
+export * from './kernels/sampling/sampling.js';
 export { logSoftmax, softmax } from './kernels/softmax/softmax.js';
 export {
   contiguous,

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import * as g from '../src/index.js';
+import { webgpuDevice } from './helpers/devices.js';
+import { type InputSpec, opTest } from './helpers/op-test.js';
+
+const f = (shape: number[], extra: Partial<InputSpec> = {}): InputSpec => ({
+  shape,
+  range: [-1, 1],
+  ...extra,
+});
+const ints = (values: number[]): InputSpec => ({ shape: [values.length], int: true, values });
+
+/** Output, h_N and c_N of one scan in one tensor, so the op test checks all three. */
+const flat = (r: g.RecurrentScanResult) =>
+  g.concat([g.flatten(r.output), g.flatten(r.hN), ...(r.cN ? [g.flatten(r.cN)] : [])]);
+
+/** GRU's hidden weights and bias have slot 2 of every unit fixed at zero. */
+function gruSlots(t: g.Tensor): g.Tensor {
+  const mask = Array.from({ length: t.size }, (_, i) =>
+    (t.rank === 1 ? i : Math.floor(i / t.shape[1])) % 4 === 2 ? 0 : 1,
+  );
+  return g.mul(t, g.tensor(mask, { shape: t.shape, device: t.device }));
+}
+
+const lstmCase = (t: number, b: number, h: number) => [
+  f([t, b, 4 * h]),
+  f([4 * h, h]),
+  f([b, h]),
+  f([b, h]),
+];
+const gruCase = (t: number, b: number, h: number) => [
+  f([t, b, 4 * h]),
+  f([4 * h, h]),
+  f([4 * h]),
+  f([b, h]),
+];
+
+for (const variant of ['subgroup', 'generic'] as const) {
+  describe(`${variant} step kernels`, () => {
+    beforeAll(() => g.pinRecurrentVariant(variant));
+    afterAll(() => g.pinRecurrentVariant(undefined));
+    describe('lstmScan', () => {
+      opTest(test, 'lstmScan', (x, w, h0, c0) => flat(g.lstmScan(x, w, h0, c0)), [
+        { inputs: lstmCase(3, 2, 4), label: 'T=3 B=2 H=4' },
+        { inputs: lstmCase(4, 5, 3), label: 'T=4 B=5 H=3 (padded units, partial row block)' },
+        { inputs: lstmCase(2, 3, 9), label: 'T=2 B=3 H=9' },
+      ]);
+      opTest(
+        test,
+        'lstmScan reverse',
+        (x, w, h0, c0) => flat(g.lstmScan(x, w, h0, c0, { reverse: true })),
+        [{ inputs: lstmCase(4, 2, 5), label: 'T=4 B=2 H=5' }],
+      );
+      for (const reverse of [false, true]) {
+        opTest(
+          test,
+          `lstmScan lengths${reverse ? ' reverse' : ''}`,
+          (x, w, h0, c0, lens) => flat(g.lstmScan(x, w, h0, c0, { lengths: lens, reverse })),
+          [{ inputs: [...lstmCase(4, 5, 3), ints([4, 1, 0, 2, 3])], label: 'lengths 4 1 0 2 3' }],
+        );
+      }
+    });
+
+    describe('gruScan', () => {
+      opTest(test, 'gruScan', (x, w, b, h0) => flat(g.gruScan(x, gruSlots(w), gruSlots(b), h0)), [
+        { inputs: gruCase(3, 2, 4), label: 'T=3 B=2 H=4' },
+        { inputs: gruCase(4, 5, 3), label: 'T=4 B=5 H=3' },
+      ]);
+      for (const reverse of [false, true]) {
+        opTest(
+          test,
+          `gruScan lengths${reverse ? ' reverse' : ''}`,
+          (x, w, b, h0, lens) =>
+            flat(g.gruScan(x, gruSlots(w), gruSlots(b), h0, { lengths: lens, reverse })),
+          [{ inputs: [...gruCase(4, 5, 5), ints([2, 4, 0, 1, 3])], label: 'lengths 2 4 0 1 3' }],
+        );
+      }
+    });
+  });
+}
+
+describe('recurrent dispatch counts', () => {
+  /** Dispatches recorded by a forward (and optionally backward) scan of T steps. */
+  async function dispatches(cell: 'lstm' | 'gru', T: number, train: boolean): Promise<number> {
+    const device = await webgpuDevice();
+    const backend = device.backend as unknown as { dispatchCount: number };
+    return g.withDevice(device, () =>
+      g.scope(() => {
+        const B = 3;
+        const H = 8;
+        const x = g.zeros([T, B, 4 * H], { requiresGrad: train });
+        const w = g.zeros([4 * H, H], { requiresGrad: train });
+        const h0 = g.zeros([B, H]);
+        const c0 = g.zeros([B, H]);
+        const b = g.zeros([4 * H]);
+        const before = backend.dispatchCount;
+        const r = cell === 'lstm' ? g.lstmScan(x, w, h0, c0) : g.gruScan(x, w, b, h0);
+        if (train) {
+          const mid = backend.dispatchCount;
+          r.output.backward(g.onesLike(r.output));
+          return backend.dispatchCount - mid;
+        }
+        return backend.dispatchCount - before;
+      }),
+    );
+  }
+  for (const cell of ['lstm', 'gru'] as const) {
+    test(`[webgpu] ${cell}: one fused dispatch per step forward, one per step backward`, async () => {
+      const fwd = (await dispatches(cell, 8, false)) - (await dispatches(cell, 4, false));
+      const bwd = (await dispatches(cell, 8, true)) - (await dispatches(cell, 4, true));
+      expect(fwd).toBe(4);
+      expect(bwd).toBe(4);
+    });
+  }
+});
