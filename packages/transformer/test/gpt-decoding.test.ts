@@ -1,5 +1,5 @@
 import { beamSearch, greedy, sample } from '@scratchseq/decoding';
-import { createDevice, type Device, tensor } from '@scratchseq/gpu';
+import { createDevice, type Device, Tensor, tensor } from '@scratchseq/gpu';
 import { describe, expect, test } from 'vitest';
 import { GPT, type GPTConfig, gptNextTokenModel } from '../src/index.js';
 import { expectClose } from './helpers.js';
@@ -61,11 +61,16 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const model = gptNextTokenModel(gpt);
       const first = await model.start([4, 5]);
       const want = await fullRecomputeLogits(gpt, [4, 5], d);
-      expect(first.scores).toBeInstanceOf(Float32Array);
-      expectClose(first.scores as Float32Array, want, { atol: 1e-5, rtol: 1e-5, label: 'start' });
+      // Scores stay on the device as (batch, vocab) logits, for decoding's on-device sampling.
+      const onDevice = (scores: unknown) => {
+        expect(scores).toBeInstanceOf(Tensor);
+        expect((scores as Tensor).shape).toEqual([1, config.vocabSize]);
+        return (scores as Tensor).toArray() as Promise<Float32Array>;
+      };
+      expectClose(await onDevice(first.scores), want, { atol: 1e-5, rtol: 1e-5, label: 'start' });
       const next = await model.step(Int32Array.from([7]), first.states, [[4, 5, 7]]);
       const want2 = await fullRecomputeLogits(gpt, [4, 5, 7], d);
-      expectClose(next.scores as Float32Array, want2, { atol: 1e-5, rtol: 1e-5, label: 'step' });
+      expectClose(await onDevice(next.scores), want2, { atol: 1e-5, rtol: 1e-5, label: 'step' });
       model.dispose();
     });
 
@@ -115,6 +120,23 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const one = await greedy(model, [2], { maxLength: 5, eosTokenId: 0 });
       expect(one.tokens.length).toBeGreaterThan(0);
       model.dispose();
+    });
+
+    test(`[${kind}] a large vocabulary samples on the device, reproducibly, and frees its scores`, async () => {
+      const d = await dev();
+      // Above decoding's deviceVocabThreshold (4,096) the logits never come back to the host.
+      const gpt = new GPT(
+        { ...config, vocabSize: 5000, nEmbd: 8, nHead: 2 },
+        { seed: 10, device: d },
+      );
+      const options = { maxNewTokens: 5, temperature: 0.9, topK: 50, topP: 0.95, seed: 3 };
+      await gpt.generate([1], options); // warm-up
+      const before = d.memory().liveTensors;
+      const x = await gpt.generate([1], options);
+      expect(await gpt.generate([1], options)).toEqual(x);
+      expect(x).toHaveLength(6);
+      for (const t of x) expect(t >= 0 && t < 5000).toBe(true);
+      expect(d.memory().liveTensors).toBe(before);
     });
 
     test(`[${kind}] decoding frees what it allocates: live tensors return to their count`, async () => {

@@ -47,20 +47,24 @@ export function gptNextTokenModel(gpt: GPT): GPTNextTokenModel {
     cache.dispose();
   };
 
-  /** Runs tokens (B, T) through the cache and reads the last position's logits (B·V). */
-  async function advance(cache: KVCache, rows: number[][]): Promise<Float32Array> {
+  /**
+   * Runs tokens (B, T) through the cache and returns the last position's logits as a device
+   * tensor (B, V): `@scratchseq/decoding` filters and samples large vocabularies on the device
+   * and reads the scores back only when a strategy needs them on the host.
+   */
+  function advance(cache: KVCache, rows: number[][]): Tensor {
     const idx = tensor(Int32Array.from(rows.flat()), {
       shape: [rows.length, rows[0].length],
       dtype: 'i32',
       device,
     });
     const logits: Tensor = scope(() =>
-      noGrad(() => gpt.forwardCached(idx, cache, { lastPositionOnly: true })),
-    ); // (B, 1, V)
+      noGrad(() =>
+        gpt.forwardCached(idx, cache, { lastPositionOnly: true }).reshape([rows.length, vocabSize]),
+      ),
+    );
     idx.dispose();
-    const scores = (await logits.toArray()) as Float32Array;
-    logits.dispose();
-    return scores;
+    return logits;
   }
 
   /** The batch's shared cache, with rows in state order (gathered if they are not). */
@@ -78,7 +82,7 @@ export function gptNextTokenModel(gpt: GPT): GPTNextTokenModel {
     return gathered;
   }
 
-  const output = (scores: Float32Array, cache: KVCache): StepOutput<GPTDecodeState> => ({
+  const output = (scores: Tensor, cache: KVCache): StepOutput<GPTDecodeState> => ({
     scores,
     kind: 'logits',
     states: Array.from({ length: cache.batch }, (_, row) => ({ cache, row })),
@@ -99,14 +103,14 @@ export function gptNextTokenModel(gpt: GPT): GPTNextTokenModel {
         }
       }
       const cache = newCache(1);
-      return output(await advance(cache, [prompt.slice(-blockSize)]), cache);
+      return output(advance(cache, [prompt.slice(-blockSize)]), cache);
     },
 
     async step(lastTokens, states, sequences) {
       let cache = batchCache(states);
       if (cache.remaining > 0) {
         return output(
-          await advance(
+          advance(
             cache,
             Array.from(lastTokens, (t) => [t]),
           ),
@@ -118,7 +122,7 @@ export function gptNextTokenModel(gpt: GPT): GPTNextTokenModel {
       cache = newCache(old.batch);
       free(old);
       return output(
-        await advance(
+        advance(
           cache,
           sequences.map((s) => s.slice(-blockSize)),
         ),
