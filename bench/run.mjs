@@ -301,11 +301,11 @@ async function main() {
   if (has('matmul')) {
     log('matmul');
     if (typeof gpu.tuneMatmul === 'function') {
+      // init() already chose (from the persisted choice or a tuning pass); this only reports it.
       const t = await gpu.tuneMatmul();
+      const timed = Object.entries(t.timings).map(([k, v]) => `${k} ${v.toFixed(1)} ms`);
       log(
-        `  tuned kernel: ${t.variant} (${Object.entries(t.timings)
-          .map(([k, v]) => `${k} ${v.toFixed(1)} ms`)
-          .join(', ')} at 512³)`,
+        `  matmul kernel: ${t.variant} (${timed.length > 0 ? timed.join(', ') : 'chosen by init()'})`,
       );
     }
     for (const c of MATMUL_CASES)

@@ -16,6 +16,13 @@ export interface InitOptions {
   /** Use this GPU (for example `navigator.gpu`, or Dawn's object) instead of finding one. */
   gpu?: GPU;
   powerPreference?: GPUPowerPreference;
+  /**
+   * WebGPU: pick the fastest matmul kernel for the adapter before returning — a persisted
+   * choice (Node: `~/.cache/scratchseq/matmul-tuning.json`, or `SCRATCHSEQ_CACHE_DIR`), else a
+   * short tuning pass that is then persisted. Default true; `SCRATCHSEQ_TUNE_MATMUL=0` turns
+   * it off (matmul then uses the generic kernel until `tuneMatmul()` is called).
+   */
+  tuneMatmul?: boolean;
 }
 
 /**
@@ -129,7 +136,15 @@ export async function createDevice(options: InitOptions = {}): Promise<Device> {
   }
   if (requested === 'cpu') return new Device(new CpuBackend(options.precision));
   const webgpu = await createWebGPU(options);
-  if (webgpu) return new Device(webgpu);
+  if (webgpu) {
+    const device = new Device(webgpu);
+    if (options.tuneMatmul ?? env('SCRATCHSEQ_TUNE_MATMUL') !== '0') {
+      // Loaded on demand: the matmul module imports this one.
+      const { autoTuneMatmul } = await import('./kernels/matmul/matmul.js');
+      await autoTuneMatmul(device);
+    }
+    return device;
+  }
   if (requested === 'webgpu' || requireWebGPU) {
     throw new Error(
       'WebGPU was required but no adapter was found. On headless Debian 12 install Mesa lavapipe ' +

@@ -1,6 +1,6 @@
 import { record } from '../../autograd/grad-mode.js';
 import type { GpuDispatch, WebGPUBackend } from '../../backend/webgpu.js';
-import { getDevice } from '../../device.js';
+import { type Device, getDevice } from '../../device.js';
 import { broadcastShapes, shapeToString, sizeOf } from '../../shape.js';
 import { empty, type Tensor, tensor } from '../../tensor.js';
 import { contiguous, expand, reshape, sumTo, transpose } from '../../views.js';
@@ -8,12 +8,16 @@ import { cpuData, onBackend, requireFloat, sameDevice } from '../common.js';
 import { MATMUL_TILE, type MatmulLayout, matmulReference, matmulWGSL } from './matmul.wgsl.js';
 import { matmulSubgroupWGSL, type SubgroupVariant, subgroupTile } from './subgroup.wgsl.js';
 import {
+  adapterKey,
+  MATMUL_KERNELS_VERSION,
   type MatmulVariant,
   matmulVariant,
   pinMatmulVariant,
   rememberTuned,
   SUBGROUP_CANDIDATES,
   tunedFor,
+  variantFromName,
+  variantName,
 } from './tuning.js';
 
 /**
@@ -202,39 +206,78 @@ function subgroupDispatch(
   return undefined;
 }
 
+export interface TuneMatmulOptions {
+  /** Device to tune (default: the current one). */
+  device?: Device;
+  /**
+   * Side of the square product timed (default: 256, doubled up to 2,048 while the generic
+   * kernel takes under 2 ms, so that a fast GPU is timed on work rather than overhead).
+   */
+  size?: number;
+  /** Timed repetitions per candidate (default 2). */
+  reps?: number;
+}
+
 /**
- * Chooses the fastest matmul kernel for the current device's adapter by timing each
- * candidate on a 512³ product (after checking it against the generic kernel), and caches the
- * choice per adapter for the rest of the process. Takes about a second on a software adapter.
- * Without it (or without the 'subgroups' feature), matmul uses the generic kernel.
+ * Chooses the fastest matmul kernel for a device's adapter by timing each candidate on a
+ * square product (after checking it against the generic kernel), and caches the choice per
+ * adapter for the rest of the process. `init()` runs it (or reads a persisted choice) for
+ * WebGPU devices; call it yourself after `init({ tuneMatmul: false })`. Without subgroups
+ * there is nothing to choose: matmul uses the generic kernel.
  */
 export async function tuneMatmul(
-  options: { size?: number; reps?: number } = {},
+  options: TuneMatmulOptions = {},
 ): Promise<{ variant: string; timings: Record<string, number> }> {
-  const device = getDevice();
+  const device = options.device ?? getDevice();
   const backend = device.backend;
   const timings: Record<string, number> = {};
   if (backend.kind !== 'webgpu') return { variant: 'cpu', timings };
   const gpuBackend = backend as WebGPUBackend;
-  const name = (v: MatmulVariant) => (v === 'generic' ? 'generic' : `sg${v.rows}x${v.cols}`);
   const already = tunedFor(gpuBackend);
-  if (already) return { variant: name(already), timings };
-  const size = options.size ?? 512;
-  const reps = options.reps ?? 3;
+  if (already) return { variant: variantName(already), timings };
+  if (!gpuBackend.hasSubgroups) {
+    rememberTuned(gpuBackend, 'generic');
+    return { variant: 'generic', timings };
+  }
+  const reps = options.reps ?? 2;
+  let size = options.size ?? 256;
+  const adaptive = options.size === undefined;
+  const candidates: MatmulVariant[] = ['generic', ...SUBGROUP_CANDIDATES];
+  for (;;) {
+    const result = await timeCandidates(device, gpuBackend, candidates, size, reps);
+    if (adaptive && result.generic < 2 && size < 2048) {
+      size *= 2;
+      continue;
+    }
+    let best: MatmulVariant = 'generic';
+    for (const v of candidates) {
+      const t = result[variantName(v)];
+      if (t === undefined) continue;
+      timings[variantName(v)] = t;
+      if (t < timings[variantName(best)]) best = v;
+    }
+    rememberTuned(gpuBackend, best);
+    return { variant: variantName(best), timings };
+  }
+}
+
+/** Milliseconds per product for each candidate that agrees with the generic kernel. */
+async function timeCandidates(
+  device: Device,
+  backend: WebGPUBackend,
+  candidates: MatmulVariant[],
+  size: number,
+  reps: number,
+): Promise<Record<string, number>> {
   const data = (seed: number) =>
     Float32Array.from({ length: size * size }, (_, i) => ((i * seed) % 17) / 8 - 1);
-  const a = tensor(data(7), { shape: [size, size] });
-  const b = tensor(data(11), { shape: [size, size] });
-  const candidates: MatmulVariant[] = [
-    'generic',
-    ...(gpuBackend.hasSubgroups ? SUBGROUP_CANDIDATES : []),
-  ];
+  const a = tensor(data(7), { shape: [size, size], device });
+  const b = tensor(data(11), { shape: [size, size], device });
+  const timings: Record<string, number> = {};
   let expected: Float32Array | undefined;
-  let best: MatmulVariant = 'generic';
-  let bestTime = Infinity;
   try {
     for (const v of candidates) {
-      pinMatmulVariant(gpuBackend, v);
+      pinMatmulVariant(backend, v);
       const first = matmul(a, b);
       const got = (await first.toArray()) as Float32Array;
       first.dispose();
@@ -243,20 +286,59 @@ export async function tuneMatmul(
       const start = performance.now();
       for (let r = 0; r < reps; r++) matmul(a, b).dispose();
       await device.sync();
-      const t = (performance.now() - start) / reps;
-      timings[name(v)] = t;
-      if (t < bestTime) {
-        bestTime = t;
-        best = v;
-      }
+      timings[variantName(v)] = (performance.now() - start) / reps;
     }
   } finally {
-    pinMatmulVariant(gpuBackend, undefined);
+    pinMatmulVariant(backend, undefined);
     a.dispose();
     b.dispose();
   }
-  rememberTuned(gpuBackend, best);
-  return { variant: name(best), timings };
+  return timings;
+}
+
+const TUNING_FILE = 'matmul-tuning.json';
+
+/**
+ * What `init()` runs for a WebGPU device: the choice already made in this process, else the
+ * one persisted for this adapter (Node: a JSON file in the user's cache folder, keyed by the
+ * adapter's description and features and the kernels' version), else a tuning pass (about
+ * 0.3 s on lavapipe, once per machine) whose result is persisted. Never throws: on any
+ * failure matmul keeps the generic kernel.
+ */
+export async function autoTuneMatmul(device: Device): Promise<void> {
+  const backend = device.backend;
+  if (backend.kind !== 'webgpu') return;
+  const gpuBackend = backend as WebGPUBackend;
+  if (tunedFor(gpuBackend) || !gpuBackend.hasSubgroups) return;
+  const key = `${adapterKey(gpuBackend)}|v${MATMUL_KERNELS_VERSION}`;
+  try {
+    const { readCacheFile, writeCacheFile } = await import('#dawn');
+    let cache: Record<string, string> = {};
+    try {
+      cache = JSON.parse((await readCacheFile(TUNING_FILE)) ?? '{}');
+    } catch {
+      cache = {}; // a damaged file is rewritten below
+    }
+    const saved = variantFromName(cache[key]);
+    if (saved) {
+      rememberTuned(gpuBackend, saved);
+      return;
+    }
+    const { variant } = await tuneMatmul({ device });
+    // Re-read so that choices other processes wrote meanwhile survive.
+    let latest: Record<string, string> = {};
+    try {
+      latest = JSON.parse((await readCacheFile(TUNING_FILE)) ?? '{}');
+    } catch {}
+    await writeCacheFile(
+      TUNING_FILE,
+      `${JSON.stringify({ ...latest, [key]: variant }, null, 1)}\n`,
+    );
+  } catch (e) {
+    if (typeof process !== 'undefined' && process.env?.SCRATCHSEQ_DEBUG) {
+      console.warn('[scratchseq] matmul tuning failed; using the generic kernel:', e);
+    }
+  }
 }
 
 function sameWithin(x: Float32Array, y: Float32Array, tol: number): boolean {

@@ -13,6 +13,12 @@ export const SUBGROUP_CANDIDATES: SubgroupVariant[] = [
   { rows: 16, cols: 1 },
 ];
 
+/**
+ * Bump when a kernel changes enough that a persisted choice may no longer be the fastest:
+ * it is part of the cache key.
+ */
+export const MATMUL_KERNELS_VERSION = 1;
+
 /** Tuned choices, per adapter (description + features), for the life of the process. */
 const tuned = new Map<string, MatmulVariant>();
 /** An explicit choice per backend (tests pin variants with it). */
@@ -38,4 +44,19 @@ export function rememberTuned(backend: WebGPUBackend, v: MatmulVariant): void {
 
 export function tunedFor(backend: WebGPUBackend): MatmulVariant | undefined {
   return tuned.get(adapterKey(backend));
+}
+
+/** Forgets every in-memory tuning choice (tests use it to exercise the file cache). */
+export function forgetTuned(): void {
+  tuned.clear();
+}
+
+export function variantName(v: MatmulVariant): string {
+  return v === 'generic' ? 'generic' : `sg${v.rows}x${v.cols}`;
+}
+
+/** The variant a persisted name stands for, if it is still a candidate. */
+export function variantFromName(name: unknown): MatmulVariant | undefined {
+  if (name === 'generic') return 'generic';
+  return SUBGROUP_CANDIDATES.find((v) => variantName(v) === name);
 }
