@@ -1,23 +1,20 @@
-// Character-level n-gram benchmark on names.txt (not a CI test).
+// Character-level n-gram benchmark on names.txt, and count memory at scale (not a CI test).
 //
-//   node packages/ngram/bench/names.mjs [path/to/names.txt] [--zipf]
+//   node packages/ngram/bench/names.mjs [path/to/names.txt] [--quick] [--zipf]
 //
 // Needs a build (`dist/`). Exports runNamesBench() returning records
 // { workload, shape, system, metric, median, min, max, unit, samples } for aggregation.
 // Test loss: 1,000 names held out by namesSplit (seed 42); for each order the smoothing is
 // chosen on a validation set carved from the training names, then refit on all of them.
+// `--quick` skips the test-loss search and runs only counting/query throughput; `--zipf`
+// adds the memory measurement (runMemoryBench, a 10M-token corpus in a child process).
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  mulberry32,
-  NeuralNgramModel,
-  NgramCounts,
-  NgramModel,
-  namesSplit,
-  padSentence,
-  Vocabulary,
-} from '../dist/index.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as ngram from '../dist/index.js';
+
+const { NeuralNgramModel, NgramModel, namesSplit } = ngram;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_NAMES = resolve(here, '../../../../shared/data/names.txt');
@@ -66,16 +63,23 @@ export function runNamesBench({
   namesPath = DEFAULT_NAMES,
   repeats = 5,
   zipf = false,
+  losses = true,
   log = () => {},
 } = {}) {
-  const records = [];
   const { train, test } = namesSplit(readFileSync(namesPath, 'utf8'));
   const trainChars = toChars(train);
   const testChars = toChars(test);
+  const records = losses ? namesLosses(trainChars, testChars, log) : [];
+  records.push(...namesThroughput(trainChars, testChars, { repeats, log }));
+  if (zipf) records.push(...runMemoryBench({ log }));
+  return records;
+}
+
+/** Test loss per order, smoothing chosen on a validation slice of the training names. */
+function namesLosses(trainChars, testChars, log) {
+  const records = [];
   const fitChars = trainChars.slice(1000);
   const validationChars = trainChars.slice(0, 1000);
-
-  // Test loss per order, smoothing chosen on validation.
   for (const order of [2, 3, 4, 5]) {
     let best = null;
     for (const spec of CANDIDATES) {
@@ -122,8 +126,17 @@ export function runNamesBench({
       ),
     );
   }
+  return records;
+}
 
-  // Counting throughput: raw counting of every everygram up to order 5.
+/**
+ * Counting throughput (every everygram up to order 5 of the training names) and query
+ * throughput (P(char | 4 previous chars) under modified Kneser-Ney on the test names), with
+ * the count bytes. `api` defaults to this package's build (a comparison can pass another).
+ */
+export function namesThroughput(trainChars, testChars, { repeats = 5, log = () => {}, api } = {}) {
+  const { NgramCounts, NgramModel, Vocabulary, padSentence } = api ?? ngram;
+  const records = [];
   const order = 5;
   const vocabulary = Vocabulary.fromSentences(trainChars, order, 'single-end');
   const padded = trainChars.map((name) =>
@@ -202,7 +215,15 @@ export function runNamesBench({
     });
     queryRates.push((queries.length * 10) / seconds);
   }
-  if (sink === 0) throw new Error('queries returned nothing');
+  if (!(sink > 0)) throw new Error('queries returned nothing');
+  // Checked in the same run: the distribution after a few test contexts sums to 1.
+  for (const [, context] of queries.slice(0, 20)) {
+    let sum = 0;
+    for (let word = 0; word < model.vocabulary.size; word++) {
+      sum += model.probabilityOfIds(word, context);
+    }
+    if (Math.abs(sum - 1) > 1e-9) throw new Error(`query check: distribution sums to ${sum}`);
+  }
   log(`queries: ${summarize(queryRates).median.toFixed(0)} queries/s`);
   records.push(
     record(
@@ -215,22 +236,62 @@ export function runNamesBench({
     ),
   );
 
-  if (zipf) records.push(...zipfBench(log));
   return records;
 }
 
 /**
- * Memory at scale: 10M tokens of Zipf-distributed words (vocabulary 100k, exponent 1.1),
- * counted at order 5. Close to the worst case, since almost every 4- and 5-gram is new.
+ * Count memory at scale: `tokens` Zipf-distributed words (vocabulary 100k, exponent 1.1,
+ * sentences of 20, mulberry32 seed 1) counted at order 5 — close to the worst case, since
+ * almost every 4- and 5-gram is new. Runs in a child `node --expose-gc` so the heap is fresh:
+ * MiB = (heapUsed + arrayBuffers) after counting minus before, each after a full GC, i.e.
+ * everything the counts keep alive (typed arrays and objects), not what counting freed.
+ * Also reports counting throughput and the child's peak RSS. `apiPath` picks the build.
  */
-function zipfBench(log) {
-  const tokens = 10_000_000;
-  const vocabularySize = 100_000;
+export function runMemoryBench({ tokens = 10_000_000, apiPath, log = () => {} } = {}) {
+  const api = apiPath ?? resolve(here, '../dist/index.js');
+  const output = execFileSync(
+    process.execPath,
+    ['--expose-gc', fileURLToPath(import.meta.url), '--memory-child', api, String(tokens)],
+    { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const result = JSON.parse(output);
+  const mib = result.heldBytes / 2 ** 20;
+  log(
+    `zipf ${tokens} tokens order 5: ${result.ngrams} n-grams, ${mib.toFixed(0)} MiB held (${(result.heldBytes / result.ngrams).toFixed(1)} bytes/n-gram; arrays ${(result.byteLength / 2 ** 20).toFixed(0)} MiB), ${(tokens / result.seconds).toFixed(0)} tokens/s, peak RSS ${(result.maxRssBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
+  const shape = `zipf order=5 tokens=${tokens} ngrams=${result.ngrams}`;
+  const system = 'ngram NgramCounts';
+  return [
+    record('ngram-memory', shape, system, 'heap+arrayBuffers after GC', [mib], 'MiB'),
+    record(
+      'ngram-memory',
+      shape,
+      system,
+      'bytes per n-gram',
+      [result.heldBytes / result.ngrams],
+      'bytes',
+    ),
+    record(
+      'ngram-memory',
+      shape,
+      system,
+      'peak RSS while counting',
+      [result.maxRssBytes / 2 ** 20],
+      'MiB',
+    ),
+    record('ngram-counting', shape, system, 'throughput', [tokens / result.seconds], 'tokens/s'),
+  ];
+}
+
+/** The Zipf corpus of {@link runMemoryBench}, as Int32Array sentences. */
+export function zipfCorpus(mulberry32, tokens, vocabularySize = 100_000, exponent = 1.1) {
   const random = mulberry32(1);
   const cumulative = new Float64Array(vocabularySize);
   let total = 0;
-  for (let rank = 0; rank < vocabularySize; rank++)
-    cumulative[rank] = total += 1 / (rank + 1) ** 1.1;
+  for (let rank = 0; rank < vocabularySize; rank++) {
+    total += 1 / (rank + 1) ** exponent;
+    cumulative[rank] = total;
+  }
   const sentences = [];
   for (let produced = 0; produced < tokens; ) {
     const length = Math.min(tokens - produced, 20);
@@ -249,29 +310,83 @@ function zipfBench(log) {
     sentences.push(sentence);
     produced += length;
   }
-  const { seconds, result } = timeIt(() => NgramCounts.count(sentences, 5, vocabularySize));
-  const ngrams = result.distinctNgrams.reduce((a, b) => a + b, 0);
-  log(
-    `zipf 10M order 5: ${ngrams} n-grams, ${(result.byteLength / 2 ** 20).toFixed(0)} MiB, ${(tokens / seconds).toFixed(0)} tokens/s`,
-  );
-  return [
-    record(
-      'zipf-counting',
-      'order=5 tokens=1e7',
-      'ngram NgramCounts',
-      'throughput',
-      [tokens / seconds],
-      'tokens/s',
-    ),
-    record(
-      'zipf-memory',
-      `order=5 tokens=1e7 ngrams=${ngrams}`,
-      'ngram NgramCounts',
-      'count bytes',
-      [result.byteLength],
-      'bytes',
-    ),
-  ];
+  return sentences;
+}
+
+function heldBytes() {
+  globalThis.gc();
+  globalThis.gc();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+/** Child side of runMemoryBench: count, measure, check, print one JSON line. */
+async function memoryChild(apiPath, tokens) {
+  if (typeof globalThis.gc !== 'function') throw new Error('run the memory child with --expose-gc');
+  const { NgramCounts, mulberry32 } = await import(pathToFileURL(apiPath).href);
+  const order = 5;
+  const vocabularySize = 100_000;
+  const sentences = zipfCorpus(mulberry32, tokens, vocabularySize);
+  const before = heldBytes();
+  const started = process.hrtime.bigint();
+  const counts = NgramCounts.count(sentences, order, vocabularySize);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const held = heldBytes() - before;
+  checkZipfCounts(counts, sentences, order);
+  const ngrams = counts.distinctNgrams.reduce((a, b) => a + b, 0);
+  const result = {
+    heldBytes: held,
+    byteLength: counts.byteLength,
+    ngrams,
+    seconds,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/**
+ * Correctness in the same run: each level's counts add up to the number of n-gram positions,
+ * and 200 sampled 5-grams (and their 2-gram prefixes) have the count a direct scan finds.
+ */
+function checkZipfCounts(counts, sentences, order) {
+  for (let n = 1; n <= order; n++) {
+    let positions = 0;
+    for (const sentence of sentences) positions += Math.max(0, sentence.length - n + 1);
+    let total = 0;
+    for (const count of counts.levels[n].count) total += count;
+    if (total !== positions)
+      throw new Error(`memory check: ${n}-gram counts sum to ${total}, expected ${positions}`);
+  }
+  const keyOf = (sentence, i, n) => Array.from(sentence.subarray(i, i + n)).join(' ');
+  const expected = new Map();
+  for (let s = 0; s < 200; s++) {
+    const sentence = sentences[(s * 7919) % sentences.length];
+    const i = s % Math.max(1, sentence.length - order + 1);
+    if (sentence.length >= i + order) {
+      expected.set(keyOf(sentence, i, order), 0);
+      expected.set(keyOf(sentence, i, 2), 0);
+    }
+  }
+  // Only keys whose first word starts a sampled n-gram need a string built.
+  const firstWords = new Set([...expected.keys()].map((key) => Number(key.split(' ')[0])));
+  for (const sentence of sentences) {
+    for (let i = 0; i < sentence.length; i++) {
+      if (!firstWords.has(sentence[i])) continue;
+      for (const n of [2, order]) {
+        if (i + n > sentence.length) continue;
+        const key = keyOf(sentence, i, n);
+        if (expected.has(key)) expected.set(key, expected.get(key) + 1);
+      }
+    }
+  }
+  for (const [key, count] of expected) {
+    const ids = key.split(' ').map(Number);
+    if (counts.countOf(ids) !== count) {
+      throw new Error(
+        `memory check: count of ${key} is ${counts.countOf(ids)}, a scan finds ${count}`,
+      );
+    }
+  }
 }
 
 /**
@@ -327,11 +442,16 @@ export async function runBengioBench({
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
-  const path = args.find((arg) => !arg.startsWith('--'));
-  const records = runNamesBench({
-    namesPath: path ?? DEFAULT_NAMES,
-    zipf: args.includes('--zipf'),
-    log: (line) => console.error(line),
-  });
-  console.log(JSON.stringify(records, null, 2));
+  if (args[0] === '--memory-child') {
+    await memoryChild(args[1], Number(args[2]));
+  } else {
+    const path = args.find((arg) => !arg.startsWith('--'));
+    const records = runNamesBench({
+      namesPath: path ?? DEFAULT_NAMES,
+      zipf: args.includes('--zipf'),
+      losses: !args.includes('--quick'),
+      log: (line) => console.error(line),
+    });
+    console.log(JSON.stringify(records, null, 2));
+  }
 }

@@ -1,105 +1,121 @@
 /**
- * Compact n-gram counts: one open-addressing hash table per n-gram length.
+ * Compact n-gram counts: a sorted trie stored level by level in typed arrays.
  *
- * An n-gram w1..wn is a node at level n whose key is (id of the node w1..wn−1 at level n−1,
- * id of wn): a trie whose edges live in hash tables, as in KenLM's probing structure. Per
- * node we keep three 32-bit integers (parent, word, count) in dense typed arrays plus one
- * 32-bit slot at ≤ 0.7 load, about 18 bytes per n-gram before estimator statistics; no
- * strings and no per-n-gram objects. Counting runs one pass per level over a flat token
- * array, so each pass inserts one key per position.
+ * An n-gram w1..wn is a node at level n whose parent is the node w1..wn−1 at level n−1. Each
+ * level keeps its nodes sorted by (parent, word), so the children of a context are one
+ * contiguous range, found by binary search on the word (the sorted-array layout of KenLM's
+ * "trie" data structure, without its bit packing). Per n-gram that is the word (int32), the
+ * count (uint32) and, for n-grams that are also contexts, one range start and one total:
+ * 16 bytes below the highest order and 8 at it, with no hash slots, no parent column, no
+ * strings and no per-n-gram objects. N1+(h •), the number of distinct words after h that
+ * Witten-Bell and Kneser-Ney need, is the length of h's range.
+ *
+ * Counting sorts token positions by (parent, word) with two stable counting-sort passes per
+ * level (least significant key first), so node ids come out already sorted and each level is
+ * a few linear passes over flat typed arrays.
  *
  * Level 0 holds one node, the empty context (the root), so the unigram distribution is just
  * "children of the root" and every estimator walks contexts uniformly.
  */
 
-const EMPTY_SLOT = -1;
-const MAX_LOAD = 0.7;
+/** Below this many candidates a linear scan beats halving further. */
+const LINEAR_SCAN = 8;
 
-/** All n-grams of one length. Node ids are dense, 0..size−1, in first-seen order. */
+/**
+ * All n-grams of one length, sorted by (parent, word). Node ids are dense, 0..size−1, and
+ * (since every level is sorted the same way) follow the lexicographic order of the n-grams.
+ */
 export class NgramLevel {
-  /** Node id of the (n−1)-gram prefix at the previous level (0, the root, for unigrams). */
-  parent: Int32Array;
-  /** Vocabulary id of the last word. */
-  word: Int32Array;
+  /** Vocabulary id of the last word (−1 for the root). */
+  readonly word: Int32Array;
   /** How often the n-gram was counted. */
-  count: Uint32Array;
-  size = 0;
-  private slots: Int32Array;
-  private mask: number;
+  readonly count: Uint32Array;
+  /**
+   * The children of context node h (at the previous level) are the nodes
+   * firstChild[h] .. firstChild[h + 1] − 1 here; length = previous level's size + 1.
+   */
+  readonly firstChild: Uint32Array;
+  readonly size: number;
+  private parentColumn: Int32Array | undefined;
+  /** For a level with a single parent: node id by word id (−1 if unseen). */
+  private readonly nodeOfWord: Int32Array | undefined;
 
-  constructor(initialCapacity = 16) {
-    const capacity = Math.max(16, initialCapacity);
-    this.parent = new Int32Array(capacity);
-    this.word = new Int32Array(capacity);
-    this.count = new Uint32Array(capacity);
-    const slotCount = nextPowerOfTwo(Math.ceil(capacity / MAX_LOAD));
-    this.slots = new Int32Array(slotCount).fill(EMPTY_SLOT);
-    this.mask = slotCount - 1;
+  constructor(word: Int32Array, count: Uint32Array, firstChild: Uint32Array) {
+    if (word.length !== count.length || firstChild[firstChild.length - 1] !== word.length) {
+      throw new RangeError(
+        `an n-gram level needs as many words as counts (${word.length} vs ${count.length}) and firstChild ending at that size (${firstChild[firstChild.length - 1]})`,
+      );
+    }
+    this.word = word;
+    this.count = count;
+    this.firstChild = firstChild;
+    this.size = word.length;
+    if (firstChild.length === 2 && word.length > 0 && word[0] >= 0) {
+      // Unigrams (one parent, the root): every query starts here, so index them by word.
+      this.nodeOfWord = new Int32Array(word[word.length - 1] + 1).fill(-1);
+      for (let node = 0; node < word.length; node++) this.nodeOfWord[word[node]] = node;
+    }
+  }
+
+  /** The level of the root alone: the empty n-gram, counted once. */
+  static root(): NgramLevel {
+    const level = new NgramLevel(Int32Array.of(-1), Uint32Array.of(1), Uint32Array.of(0, 1));
+    level.parentColumn = Int32Array.of(-1);
+    return level;
   }
 
   /** Node id of (parent, word), or −1 if that n-gram was never counted. */
   find(parent: number, word: number): number {
-    const slots = this.slots;
-    let slot = hashPair(parent, word) & this.mask;
-    for (;;) {
-      const node = slots[slot];
-      if (node === EMPTY_SLOT) return -1;
-      if (this.word[node] === word && this.parent[node] === parent) return node;
-      slot = (slot + 1) & this.mask;
+    const direct = this.nodeOfWord;
+    if (direct) return parent === 0 && word >= 0 && word < direct.length ? direct[word] : -1;
+    const words = this.word;
+    let lo = this.firstChild[parent];
+    const end = this.firstChild[parent + 1];
+    // Halve while the first word ≥ `word` stays in [lo, hi]; the scan then runs up to `end`.
+    let hi = end;
+    while (hi - lo > LINEAR_SCAN) {
+      const mid = (lo + hi) >>> 1;
+      if (words[mid] < word) lo = mid + 1;
+      else hi = mid;
     }
+    for (; lo < end; lo++) {
+      const candidate = words[lo];
+      if (candidate === word) return lo;
+      if (candidate > word) return -1;
+    }
+    return -1;
   }
 
-  /** Adds one occurrence of (parent, word) and returns its node id. */
-  increment(parent: number, word: number): number {
-    let slot = hashPair(parent, word) & this.mask;
-    for (;;) {
-      const node = this.slots[slot];
-      if (node === EMPTY_SLOT) break;
-      if (this.word[node] === word && this.parent[node] === parent) {
-        this.count[node]++;
-        return node;
+  /** Number of distinct words counted after context node `parent`: N1+(h •). */
+  childCount(parent: number): number {
+    return this.firstChild[parent + 1] - this.firstChild[parent];
+  }
+
+  /**
+   * Node id of each node's parent at the previous level (0, the root, for unigrams). Not
+   * stored: built from {@link firstChild} on first use and kept (4 more bytes per n-gram).
+   * Prefer iterating the ranges of {@link firstChild}.
+   */
+  get parent(): Int32Array {
+    if (!this.parentColumn) {
+      const parent = new Int32Array(this.size);
+      const starts = this.firstChild;
+      for (let context = 0; context + 1 < starts.length; context++) {
+        parent.fill(context, starts[context], starts[context + 1]);
       }
-      slot = (slot + 1) & this.mask;
+      this.parentColumn = parent;
     }
-    const node = this.size++;
-    if (node >= this.parent.length) this.growNodes();
-    this.parent[node] = parent;
-    this.word[node] = word;
-    this.count[node] = 1;
-    this.slots[slot] = node;
-    if (this.size > this.slots.length * MAX_LOAD) this.rehash(this.slots.length * 2);
-    return node;
-  }
-
-  /** Releases the spare capacity left by doubling, once counting is over. */
-  trim(): void {
-    this.parent = this.parent.slice(0, this.size);
-    this.word = this.word.slice(0, this.size);
-    this.count = this.count.slice(0, this.size);
-    this.rehash(nextPowerOfTwo(Math.ceil(Math.max(1, this.size) / MAX_LOAD)));
+    return this.parentColumn;
   }
 
   get byteLength(): number {
     return (
-      this.parent.byteLength + this.word.byteLength + this.count.byteLength + this.slots.byteLength
+      this.word.byteLength +
+      this.count.byteLength +
+      this.firstChild.byteLength +
+      (this.nodeOfWord?.byteLength ?? 0) +
+      (this.parentColumn?.byteLength ?? 0)
     );
-  }
-
-  private growNodes(): void {
-    const capacity = this.parent.length * 2;
-    this.parent = grow(this.parent, new Int32Array(capacity));
-    this.word = grow(this.word, new Int32Array(capacity));
-    this.count = grow(this.count, new Uint32Array(capacity));
-  }
-
-  private rehash(slotCount: number): void {
-    this.slots = new Int32Array(slotCount).fill(EMPTY_SLOT);
-    this.mask = slotCount - 1;
-    for (let node = 0; node < this.size; node++) {
-      let slot = hashPair(this.parent[node], this.word[node]) & this.mask;
-      while (this.slots[slot] !== EMPTY_SLOT) slot = (slot + 1) & this.mask;
-      this.slots[slot] = node;
-    }
   }
 }
 
@@ -114,26 +130,18 @@ export class NgramCounts {
   readonly levels: NgramLevel[];
   /** childTotal[n][h] = Σ_w c(h w), for contexts h at levels 0..order−1 (< 2^32 tokens). */
   readonly childTotal: Uint32Array[];
-  /** childTypes[n][h] = N1+(h •), the number of distinct words seen after h. */
-  readonly childTypes: Uint32Array[];
+  private childTypesColumns: Uint32Array[] | undefined;
 
-  private constructor(order: number, vocabularySize: number, levels: NgramLevel[]) {
+  private constructor(
+    order: number,
+    vocabularySize: number,
+    levels: NgramLevel[],
+    childTotal: Uint32Array[],
+  ) {
     this.order = order;
     this.vocabularySize = vocabularySize;
     this.levels = levels;
-    this.childTotal = [];
-    this.childTypes = [];
-    for (let n = 0; n < order; n++) {
-      const total = new Uint32Array(levels[n].size);
-      const types = new Uint32Array(levels[n].size);
-      const children = levels[n + 1];
-      for (let node = 0; node < children.size; node++) {
-        total[children.parent[node]] += children.count[node];
-        types[children.parent[node]]++;
-      }
-      this.childTotal.push(total);
-      this.childTypes.push(types);
-    }
+    this.childTotal = childTotal;
   }
 
   /**
@@ -144,48 +152,83 @@ export class NgramCounts {
     if (!Number.isInteger(order) || order < 1) {
       throw new RangeError(`order must be an integer ≥ 1, got ${order}`);
     }
-    // Counts and totals are 32-bit: at most 2^32 − 1 tokens, far beyond what fits in memory.
-    // Flatten once so each level is a tight loop over typed arrays.
-    const lengths: number[] = [];
-    let totalLength = 0;
-    const buffered: ArrayLike<number>[] = [];
-    for (const sentence of sentences) {
-      buffered.push(sentence);
-      lengths.push(sentence.length);
-      totalLength += sentence.length;
-    }
-    const tokens = new Int32Array(totalLength);
-    let offset = 0;
-    for (const sentence of buffered) {
-      for (let i = 0; i < sentence.length; i++) {
-        const id = sentence[i];
-        if (!(id >= 0 && id < vocabularySize)) {
-          throw new RangeError(
-            `token id ${id} is outside the vocabulary (0..${vocabularySize - 1}); map words with Vocabulary.lookup first`,
-          );
-        }
-        tokens[offset + i] = id;
-      }
-      offset += sentence.length;
-    }
-    const root = new NgramLevel(1);
-    root.increment(-1, -1);
-    const levels = [root];
-    // nodeAt[i] = node id of the n-gram of the current length starting at position i.
-    const nodeAt = new Int32Array(totalLength);
+    const { tokens, sentenceStart } = flatten(sentences, vocabularySize);
+    const length = tokens.length;
+    // nodeAt[i]: node of the n-gram of the current length starting at position i, or −1 when
+    // it would cross the end of its sentence. Before level 1 every position hangs off the root.
+    const nodeAt = new Int32Array(length);
+    const byWord = new Int32Array(length);
+    const byKey = new Int32Array(length);
+    const levels = [NgramLevel.root()];
+    const childTotal: Uint32Array[] = [];
+    let active = length;
     for (let n = 1; n <= order; n++) {
-      const level = new NgramLevel(n === 1 ? vocabularySize : Math.min(totalLength, 1 << 16));
-      let start = 0;
-      for (const length of lengths) {
-        for (let i = start; i + n <= start + length; i++) {
-          nodeAt[i] = level.increment(n === 1 ? 0 : nodeAt[i], tokens[i + n - 1]);
-        }
-        start += length;
+      const parents = levels[n - 1].size;
+      const offset = n - 1; // the n-gram at i ends with tokens[i + n − 1]
+
+      // Stable counting sort of the active positions by last word, then by parent node. The
+      // occurrences per parent are exactly the parent's total c(h •).
+      const wordStart = new Uint32Array(vocabularySize + 1);
+      const total = new Uint32Array(parents);
+      for (let i = 0; i < length; i++) {
+        const parent = nodeAt[i];
+        if (parent < 0) continue;
+        wordStart[tokens[i + offset] + 1]++;
+        total[parent]++;
       }
-      level.trim();
-      levels.push(level);
+      childTotal.push(total);
+      prefixSum(wordStart);
+      // With a single parent (unigrams) the order by word is already the order by key.
+      const sorted = parents === 1 ? byKey : byWord;
+      for (let i = 0; i < length; i++) {
+        if (nodeAt[i] >= 0) sorted[wordStart[tokens[i + offset]]++] = i;
+      }
+      if (parents > 1) {
+        const parentStart = new Uint32Array(parents + 1);
+        parentStart.set(total, 1);
+        prefixSum(parentStart);
+        for (let k = 0; k < active; k++) {
+          const i = byWord[k];
+          byKey[parentStart[nodeAt[i]]++] = i;
+        }
+      }
+
+      // Equal (parent, word) keys are now adjacent: each run is one node, in sorted order.
+      // byWord is free again and holds the words until the level's size is known.
+      const words = byWord;
+      const counts = new Uint32Array(active);
+      const firstChild = new Uint32Array(parents + 1);
+      // The (n+1)-gram at i exists only if position i + n is still inside the same sentence.
+      const last = n === order;
+      let previousParent = -1;
+      let previousWord = -1;
+      let node = -1;
+      let nextActive = 0;
+      for (let k = 0; k < active; k++) {
+        const i = byKey[k];
+        const parent = nodeAt[i];
+        const word = tokens[i + offset];
+        if (parent !== previousParent || word !== previousWord) {
+          node++;
+          words[node] = word;
+          firstChild[parent + 1]++;
+          previousParent = parent;
+          previousWord = word;
+        }
+        counts[node]++;
+        if (last || sentenceStart[i + n] === 1) {
+          nodeAt[i] = -1;
+        } else {
+          nodeAt[i] = node;
+          nextActive++;
+        }
+      }
+      prefixSum(firstChild);
+      const size = node + 1;
+      levels.push(new NgramLevel(words.slice(0, size), counts.slice(0, size), firstChild));
+      active = nextActive;
     }
-    return new NgramCounts(order, vocabularySize, levels);
+    return new NgramCounts(order, vocabularySize, levels, childTotal);
   }
 
   /** Node id of the n-gram ids[start..start+length), or −1 if never seen (length 0: root). */
@@ -205,6 +248,30 @@ export class NgramCounts {
     return node < 0 ? 0 : this.levels[ids.length].count[node];
   }
 
+  /** N1+(h •): distinct words counted after context node `context` at `level` (its length). */
+  childTypeCount(level: number, context: number): number {
+    return this.levels[level + 1].childCount(context);
+  }
+
+  /**
+   * childTypes[n][h] = N1+(h •) as arrays. Not stored (it is the length of h's range of
+   * children): built on first use. Estimators call {@link childTypeCount} instead.
+   */
+  get childTypes(): Uint32Array[] {
+    if (!this.childTypesColumns) {
+      this.childTypesColumns = [];
+      for (let n = 0; n < this.order; n++) {
+        const starts = this.levels[n + 1].firstChild;
+        const types = new Uint32Array(starts.length - 1);
+        for (let context = 0; context < types.length; context++) {
+          types[context] = starts[context + 1] - starts[context];
+        }
+        this.childTypesColumns.push(types);
+      }
+    }
+    return this.childTypesColumns;
+  }
+
   /**
    * Context nodes for every suffix of a context: out[j] is the node of its last j ids at
    * level j, or −1 once a suffix is unseen (longer ones then are unseen too). Uses at most
@@ -213,24 +280,38 @@ export class NgramCounts {
   contextChain(context: ArrayLike<number>, out: Int32Array): number {
     const usable = Math.min(context.length, this.order - 1);
     out[0] = 0;
-    for (let j = 1; j <= usable; j++) {
-      out[j] = this.find(context, context.length - j, j);
+    let j = 1;
+    for (; j <= usable; j++) {
+      const node = this.find(context, context.length - j, j);
+      out[j] = node;
+      if (node < 0) break;
     }
+    // Every counted n-gram's suffixes were counted, so an unseen suffix has no seen extension.
+    for (j++; j <= usable; j++) out[j] = -1;
     return usable + 1;
   }
 
   /**
    * For each level n ≥ 1, the node at level n−1 of every node's suffix (w2..wn). Everygram
-   * counting guarantees the suffix was counted, so no entry is −1.
+   * counting guarantees the suffix was counted, so no entry is −1. Both a context's children
+   * and its suffix's children are sorted by word, so one merge walk per context finds them.
    */
   suffixLinks(): Int32Array[] {
-    const links: Int32Array[] = [new Int32Array(1).fill(-1)];
+    const links: Int32Array[] = [Int32Array.of(-1)];
     for (let n = 1; n <= this.order; n++) {
       const level = this.levels[n];
-      const lower = this.levels[n - 1];
       const link = new Int32Array(level.size);
-      for (let node = 0; node < level.size; node++) {
-        link[node] = n === 1 ? 0 : lower.find(links[n - 1][level.parent[node]], level.word[node]);
+      if (n > 1) {
+        const lower = this.levels[n - 1];
+        const contextLinks = links[n - 1];
+        const starts = level.firstChild;
+        for (let context = 0; context + 1 < starts.length; context++) {
+          let candidate = lower.firstChild[contextLinks[context]];
+          for (let node = starts[context]; node < starts[context + 1]; node++) {
+            while (lower.word[candidate] < level.word[node]) candidate++;
+            link[node] = candidate;
+          }
+        }
       }
       links.push(link);
     }
@@ -247,26 +328,41 @@ export class NgramCounts {
     let bytes = 0;
     for (const level of this.levels) bytes += level.byteLength;
     for (const total of this.childTotal) bytes += total.byteLength;
-    for (const types of this.childTypes) bytes += types.byteLength;
+    for (const types of this.childTypesColumns ?? []) bytes += types.byteLength;
     return bytes;
   }
 }
 
-function hashPair(parent: number, word: number): number {
-  // murmur3 finalizer over a combination of both keys: cheap and well spread.
-  let h = (parent ^ Math.imul(word, 0x9e3779b1)) | 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return h ^ (h >>> 16);
+/** Copies sentences into one token array, checking ids, and marks where each sentence starts. */
+function flatten(sentences: Iterable<ArrayLike<number>>, vocabularySize: number) {
+  const buffered: ArrayLike<number>[] = [];
+  let length = 0;
+  for (const sentence of sentences) {
+    buffered.push(sentence);
+    length += sentence.length;
+  }
+  const tokens = new Int32Array(length);
+  // One extra entry so "position i + n starts a sentence" needs no bounds check at the end.
+  const sentenceStart = new Uint8Array(length + 1);
+  let offset = 0;
+  for (const sentence of buffered) {
+    sentenceStart[offset] = 1;
+    for (let i = 0; i < sentence.length; i++) {
+      const id = sentence[i];
+      if (!(Number.isInteger(id) && id >= 0 && id < vocabularySize)) {
+        throw new RangeError(
+          `token id ${id} is outside the vocabulary (0..${vocabularySize - 1}); map words with Vocabulary.lookup first`,
+        );
+      }
+      tokens[offset + i] = id;
+    }
+    offset += sentence.length;
+  }
+  sentenceStart[length] = 1;
+  return { tokens, sentenceStart };
 }
 
-function nextPowerOfTwo(value: number): number {
-  let power = 1;
-  while (power < value) power *= 2;
-  return power;
-}
-
-function grow<T extends Int32Array | Uint32Array>(source: T, target: T): T {
-  target.set(source);
-  return target;
+/** In place: a[i] becomes a[0] + … + a[i]. */
+function prefixSum(values: Uint32Array): void {
+  for (let i = 1; i < values.length; i++) values[i] += values[i - 1];
 }

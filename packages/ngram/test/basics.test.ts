@@ -74,7 +74,7 @@ describe('compact counts', () => {
     }
     expect(counts.distinctNgrams).toEqual(distinct);
     expect(counts.countOf(vocabulary.lookup(['a', 'a', 'a', 'zebra']))).toBe(0);
-    // Bytes per n-gram stay small: three int32 columns plus ≤ 2 slots, plus context totals.
+    // Bytes per n-gram stay small: word and count, plus a range start and total per context.
     const ngrams = distinct.reduce((a, b) => a + b, 0);
     expect(counts.byteLength / ngrams).toBeLessThan(40);
   });

@@ -30,7 +30,7 @@ export class AbsoluteDiscountingEstimator extends InterpolatedEstimator {
     if (total === 0) return false;
     const count = childCount(this.counts, level, context, word);
     this.alpha = Math.max(count - this.discount, 0) / total;
-    this.gamma = (this.discount * this.counts.childTypes[level][context]) / total;
+    this.gamma = (this.discount * this.counts.childTypeCount(level, context)) / total;
     return true;
   }
 }

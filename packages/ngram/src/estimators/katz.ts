@@ -45,11 +45,11 @@ export class KatzEstimator implements Estimator {
       this.goodTuring.push(new SimpleGoodTuring(countOfCounts));
     }
 
-    const seenWords = counts.childTypes[0][0];
+    const seenWords = counts.childTypeCount(0, 0);
     const unseenWords = vocabularySize - seenWords;
     let seenMass = 0;
     for (let node = 0; node < counts.levels[1].size; node++) {
-      seenMass += this.discountedFrequency(1, node);
+      seenMass += this.discountedFrequency(1, node, 0);
     }
     this.unigramScale = unseenWords > 0 ? 1 : 1 / seenMass;
     this.unseenUnigram = unseenWords > 0 ? (1 - seenMass) / unseenWords : 0;
@@ -64,10 +64,15 @@ export class KatzEstimator implements Estimator {
       const children = counts.levels[level + 1];
       const seenHigher = new Float64Array(counts.levels[level].size);
       const seenLower = new Float64Array(counts.levels[level].size);
-      for (let child = 0; child < children.size; child++) {
-        const parent = children.parent[child];
-        seenHigher[parent] += this.seenProbability(level + 1, child);
-        seenLower[parent] += this.seenProbability(level, links[level + 1][child]);
+      // The suffix w2..wn of a child w1..wn hangs off the suffix of its context w1..wn−1.
+      const starts = children.firstChild;
+      for (let context = 0; context < seenHigher.length; context++) {
+        const suffixContext = links[level][context];
+        for (let child = starts[context]; child < starts[context + 1]; child++) {
+          seenHigher[context] += this.seenProbability(level + 1, child, context);
+          const suffix = links[level + 1][child];
+          seenLower[context] += this.seenProbability(level, suffix, suffixContext);
+        }
       }
       const alpha = new Float64Array(counts.levels[level].size);
       for (let context = 0; context < alpha.length; context++) {
@@ -91,21 +96,19 @@ export class KatzEstimator implements Estimator {
     return bytes;
   }
 
-  /** d_r · c(h w) / c(h •) for a counted n-gram node of length n. */
-  private discountedFrequency(n: number, node: number): number {
-    const level = this.counts.levels[n];
-    const count = level.count[node];
-    const context = level.parent[node];
+  /** d_r · c(h w) / c(h •) for a counted n-gram node of length n whose context node is h. */
+  private discountedFrequency(n: number, node: number, context: number): number {
+    const count = this.counts.levels[n].count[node];
     return (
       (this.goodTuring[n - 1].discountRatio(count) * count) / this.counts.childTotal[n - 1][context]
     );
   }
 
-  /** Katz probability of a counted n-gram node (its own word after its own context). */
-  private seenProbability(n: number, node: number): number {
-    const frequency = this.discountedFrequency(n, node);
+  /** Katz probability of a counted n-gram node (its own word after its context node). */
+  private seenProbability(n: number, node: number, context: number): number {
+    const frequency = this.discountedFrequency(n, node, context);
     if (n === 1) return frequency * this.unigramScale;
-    return frequency * this.seenScale[n - 1][this.counts.levels[n].parent[node]];
+    return frequency * this.seenScale[n - 1][context];
   }
 
   probability(word: number, chain: Int32Array, chainLength: number): number {
@@ -115,11 +118,11 @@ export class KatzEstimator implements Estimator {
       const context = chain[level];
       if (context < 0) continue;
       const child = counts.levels[level + 1].find(context, word);
-      if (child >= 0) return scale * this.seenProbability(level + 1, child);
+      if (child >= 0) return scale * this.seenProbability(level + 1, child, context);
       scale *= this.alpha[level][context];
     }
     const unigram = counts.levels[1].find(0, word);
-    return scale * (unigram >= 0 ? this.seenProbability(1, unigram) : this.unseenUnigram);
+    return scale * (unigram >= 0 ? this.seenProbability(1, unigram, 0) : this.unseenUnigram);
   }
 
   backoffWeight(level: number, node: number): number {

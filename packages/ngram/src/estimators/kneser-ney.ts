@@ -50,9 +50,12 @@ export class KneserNeyEstimator extends InterpolatedEstimator {
       const total = new Float64Array(counts.levels[level].size);
       const types = new Uint32Array(counts.levels[level].size);
       const extensions = this.leftExtensions[level + 1];
-      for (let child = 0; child < children.size; child++) {
-        total[children.parent[child]] += extensions[child];
-        if (extensions[child] > 0) types[children.parent[child]]++;
+      const starts = children.firstChild;
+      for (let context = 0; context < total.length; context++) {
+        for (let child = starts[context]; child < starts[context + 1]; child++) {
+          total[context] += extensions[child];
+          if (extensions[child] > 0) types[context]++;
+        }
       }
       this.continuationTotal.push(total);
       this.continuationTypes.push(types);
@@ -83,7 +86,7 @@ export class KneserNeyEstimator extends InterpolatedEstimator {
     if (level === counts.order - 1) {
       const total = counts.childTotal[level][context];
       this.alpha = Math.max(childCount(counts, level, context, word) - this.discount, 0) / total;
-      this.gamma = (this.discount * counts.childTypes[level][context]) / total;
+      this.gamma = (this.discount * counts.childTypeCount(level, context)) / total;
       return true;
     }
     const total = this.continuationTotal[level][context];
@@ -93,7 +96,7 @@ export class KneserNeyEstimator extends InterpolatedEstimator {
     const child = counts.levels[level + 1].find(context, word);
     const continuation = child < 0 ? 0 : this.leftExtensions[level + 1][child];
     const types = this.nltkCompatible
-      ? counts.childTypes[level][context]
+      ? counts.childTypeCount(level, context)
       : this.continuationTypes[level][context];
     this.alpha = Math.max(continuation - this.discount, 0) / total;
     this.gamma = (this.discount * types) / total;

@@ -96,8 +96,11 @@ export class ModifiedKneserNeyEstimator implements Estimator {
     for (let n = 1; n <= order; n++) {
       const level = counts.levels[n];
       const nextFirstWord = new Int32Array(level.size);
-      for (let node = 0; node < level.size; node++) {
-        nextFirstWord[node] = n === 1 ? level.word[node] : firstWord[level.parent[node]];
+      const starts = level.firstChild;
+      for (let context = 0; context + 1 < starts.length; context++) {
+        for (let node = starts[context]; node < starts[context + 1]; node++) {
+          nextFirstWord[node] = n === 1 ? level.word[node] : firstWord[context];
+        }
       }
       firstWord = nextFirstWord;
       if (n === order) {
@@ -136,14 +139,15 @@ export class ModifiedKneserNeyEstimator implements Estimator {
       const [d1, d2, d3] = this.discounts[level];
       const total = new Float64Array(counts.levels[level].size);
       const gamma = new Float64Array(counts.levels[level].size);
-      for (let child = 0; child < children.size; child++) {
-        const value = adjusted[child];
-        const parent = children.parent[child];
-        total[parent] += value;
-        gamma[parent] += value === 0 ? 0 : value === 1 ? d1 : value === 2 ? d2 : d3;
-      }
+      const starts = children.firstChild;
       for (let context = 0; context < total.length; context++) {
-        gamma[context] = total[context] > 0 ? gamma[context] / total[context] : 1;
+        let discountMass = 0;
+        for (let child = starts[context]; child < starts[context + 1]; child++) {
+          const value = adjusted[child];
+          total[context] += value;
+          discountMass += value === 0 ? 0 : value === 1 ? d1 : value === 2 ? d2 : d3;
+        }
+        gamma[context] = total[context] > 0 ? discountMass / total[context] : 1;
       }
       this.adjustedTotal.push(total);
       this.gamma.push(gamma);

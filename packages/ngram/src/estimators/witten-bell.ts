@@ -22,7 +22,7 @@ export class WittenBellEstimator extends InterpolatedEstimator {
   protected weights(level: number, context: number, word: number): boolean {
     const total = this.counts.childTotal[level][context];
     if (total === 0) return false;
-    const types = this.counts.childTypes[level][context];
+    const types = this.counts.childTypeCount(level, context);
     this.gamma = types / (types + total);
     this.alpha = ((1 - this.gamma) * childCount(this.counts, level, context, word)) / total;
     return true;
