@@ -1,0 +1,237 @@
+import {
+  add,
+  gruScan,
+  matmul,
+  mul,
+  nn,
+  reshape,
+  sigmoid,
+  slice,
+  stack,
+  sub,
+  type Tensor,
+  tanh,
+  transpose,
+  zeros,
+} from '@scratchseq/gpu';
+import { type HiddenTap, runStacked } from '@scratchseq/rnn';
+import {
+  checkLayerOptions,
+  type Inspection,
+  prepareInput,
+  type RecurrentForwardOptions,
+  type RecurrentLayerOptions,
+  stackSteps,
+  stateSlice,
+  stepMask,
+  uniformParameter,
+  unreverse,
+} from './common.js';
+import {
+  biasUnitMajor,
+  gruHiddenBiasUnitMajor,
+  gruHiddenWeightsUnitMajor,
+  inputWeightsUnitMajorT,
+} from './layout.js';
+
+/**
+ * One GRU step in plain ops, PyTorch/cuDNN form (the reset gate scales the hidden matmul's
+ * result, bias included):
+ *   r = σ(x_r + W_hr h + b_hr), z = σ(x_z + W_hz h + b_hz), n = tanh(x_n + r ⊙ (W_hn h + b_hn)),
+ *   h' = (1 − z) ⊙ n + z ⊙ h
+ */
+function gruStep(
+  pre: Tensor, // (B, 3H): x·W_ihᵀ + b_ih
+  h: Tensor, // (B, H)
+  whh: Tensor, // (3H, H)
+  bhh: Tensor | null, // (3H)
+  H: number,
+): { h: Tensor; gates: Tensor } {
+  let gh = matmul(h, transpose(whh)); // (B, 3H)
+  if (bhh) gh = add(gh, bhh);
+  const xi = (k: number) => slice(pre, 1, k * H, (k + 1) * H);
+  const hi = (k: number) => slice(gh, 1, k * H, (k + 1) * H);
+  const r = sigmoid(add(xi(0), hi(0)));
+  const z = sigmoid(add(xi(1), hi(1)));
+  const hn = hi(2);
+  const n = tanh(add(xi(2), mul(r, hn)));
+  const hNew = add(n, mul(z, sub(h, n))); // (1 − z) n + z h
+  return { h: hNew, gates: stack([r, z, n, hn], 2) };
+}
+
+/** GRU cell for one step (torch.nn.GRUCell): weight_ih (3H, I), weight_hh (3H, H), biases (3H), gates r, z, n. */
+export class GRUCell extends nn.Module {
+  weight_ih: Tensor; // (3H, I)
+  weight_hh: Tensor; // (3H, H)
+  bias_ih: Tensor | null; // (3H)
+  bias_hh: Tensor | null; // (3H)
+
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    options: Pick<RecurrentLayerOptions, 'bias' | 'device' | 'generator'> = {},
+  ) {
+    super();
+    const H = hiddenSize;
+    this.weight_ih = uniformParameter([3 * H, inputSize], H, options);
+    this.weight_hh = uniformParameter([3 * H, H], H, options);
+    const bias = options.bias ?? true;
+    this.bias_ih = bias ? uniformParameter([3 * H], H, options) : null;
+    this.bias_hh = bias ? uniformParameter([3 * H], H, options) : null;
+  }
+
+  /** x (B, I); h (B, H) or zeros. Returns h'. */
+  forward(x: Tensor, h?: Tensor): Tensor {
+    if (x.rank !== 2 || x.shape[1] !== this.inputSize)
+      throw new Error(
+        `GRUCell: expected input of shape (B, ${this.inputSize}), got (${x.shape.join(', ')})`,
+      );
+    const state = h ?? zeros([x.shape[0], this.hiddenSize], { device: x.device });
+    let pre = matmul(x, transpose(this.weight_ih));
+    if (this.bias_ih) pre = add(pre, this.bias_ih);
+    return gruStep(pre, state, this.weight_hh, this.bias_hh, this.hiddenSize).h;
+  }
+}
+
+/**
+ * Multi-layer GRU with torch.nn.GRU's semantics and parameter names (`weight_ih_l{k}` (3H, in),
+ * `weight_hh_l{k}` (3H, H), `bias_ih_l{k}`, `bias_hh_l{k}` (3H), `_reverse`), gate order r, z, n.
+ * One matmul for every step's input projection, then `gruScan`: one fused dispatch per step.
+ */
+export class GRU extends nn.Module {
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+
+  constructor(
+    readonly inputSize: number,
+    readonly hiddenSize: number,
+    options: RecurrentLayerOptions = {},
+  ) {
+    super();
+    checkLayerOptions('GRU', options);
+    this.numLayers = options.numLayers ?? 1;
+    this.bias = options.bias ?? true;
+    this.batchFirst = options.batchFirst ?? false;
+    this.dropout = options.dropout ?? 0;
+    this.bidirectional = options.bidirectional ?? false;
+    const H = hiddenSize;
+    const D = this.bidirectional ? 2 : 1;
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const inSize = layer === 0 ? inputSize : H * D;
+      for (let dir = 0; dir < D; dir++) {
+        const sfx = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
+        this.registerParameter(`weight_ih${sfx}`, uniformParameter([3 * H, inSize], H, options));
+        this.registerParameter(`weight_hh${sfx}`, uniformParameter([3 * H, H], H, options));
+        if (this.bias) {
+          this.registerParameter(`bias_ih${sfx}`, uniformParameter([3 * H], H, options));
+          this.registerParameter(`bias_hh${sfx}`, uniformParameter([3 * H], H, options));
+        }
+      }
+    }
+  }
+
+  private param(name: string): Tensor {
+    return (this as unknown as Record<string, Tensor>)[name];
+  }
+
+  /**
+   * input (T, B, inputSize) (or batch-first); h0 (L·D, B, H) or zeros. Returns output
+   * (T, B, D·H), h (L·D, B, H), and with `inspect` the gates of every layer and direction.
+   */
+  forward(
+    input: Tensor,
+    h0?: Tensor | null,
+    options: RecurrentForwardOptions = {},
+  ): { output: Tensor; h: Tensor; inspection?: Inspection } {
+    const { x, B, lengths, lengthsTensor } = prepareInput(
+      'GRU',
+      input,
+      this.inputSize,
+      this.batchFirst,
+      options.lengths,
+    );
+    const D = this.bidirectional ? 2 : 1;
+    const H = this.hiddenSize;
+    const L = this.numLayers;
+    const inspection: Inspection | undefined = options.inspect
+      ? { gates: [], cells: [] }
+      : undefined;
+    const { output, states } = runStacked<Tensor>(x, {
+      numLayers: L,
+      bidirectional: this.bidirectional,
+      dropout: this.dropout,
+      training: this.training,
+      lengths,
+      initialState: (layer, dir) => stateSlice('GRU', 'h0', h0, layer * D + dir, [L * D, B, H]),
+      run: (layer, dir, src, st) => {
+        const sfx = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
+        const tap = options.tap && layer === L - 1 && dir === 0 ? options.tap : undefined;
+        const start = st ?? zeros([B, H], { device: x.device });
+        const r = this.runDirection(src, start, sfx, lengths, lengthsTensor, tap, !!inspection);
+        if (inspection && r.gates) inspection.gates.push(unreverse(r.gates, dir, lengths));
+        return { output: r.output, state: r.h };
+      },
+    });
+    return {
+      output: this.batchFirst ? output.transpose(0, 1) : output,
+      h: stack(states, 0),
+      ...(inspection ? { inspection } : {}),
+    };
+  }
+
+  private runDirection(
+    x: Tensor, // (T, B, F)
+    h0: Tensor, // (B, H)
+    sfx: string,
+    lengths: number[] | undefined,
+    lengthsTensor: Tensor | null,
+    tap: HiddenTap | undefined,
+    inspect: boolean,
+  ): { output: Tensor; h: Tensor; gates?: Tensor } {
+    const [T, B, F] = x.shape;
+    const H = this.hiddenSize;
+    const wih = this.param(`weight_ih${sfx}`);
+    const whh = this.param(`weight_hh${sfx}`);
+    const bih = this.bias ? this.param(`bias_ih${sfx}`) : null;
+    const bhh = this.bias ? this.param(`bias_hh${sfx}`) : null;
+    const x2 = reshape(x, [T * B, F]);
+    if (!tap) {
+      let xproj = matmul(x2, inputWeightsUnitMajorT(wih, 3, H)); // (T·B, 4H): r z n ·
+      if (bih) xproj = add(xproj, biasUnitMajor(bih, 3, H));
+      const bhhU = bhh ? gruHiddenBiasUnitMajor(bhh, H) : zeros([4 * H], { device: x.device });
+      const r = gruScan(
+        reshape(xproj, [T, B, 4 * H]),
+        gruHiddenWeightsUnitMajor(whh, H),
+        bhhU,
+        h0,
+        {
+          lengths: lengthsTensor ?? undefined,
+          inspect,
+        },
+      );
+      return { output: r.output, h: r.hN, gates: r.gates };
+    }
+    let pre = matmul(x2, transpose(wih)); // (T·B, 3H)
+    if (bih) pre = add(pre, bih);
+    pre = reshape(pre, [T, B, 3 * H]);
+    let h = h0;
+    const outs: Tensor[] = [];
+    const gates: Tensor[] = [];
+    for (let t = 0; t < T; t++) {
+      const step = gruStep(reshape(slice(pre, 0, t, t + 1), [B, 3 * H]), h, whh, bhh, H);
+      const m = stepMask(lengths, t, x.device);
+      h = m ? add(h, mul(m, sub(step.h, h))) : step.h;
+      h = tap(t, h);
+      outs.push(h);
+      if (inspect) gates.push(step.gates);
+    }
+    return {
+      output: stackSteps(outs, lengths),
+      h,
+      ...(inspect ? { gates: stackSteps(gates, lengths) } : {}),
+    };
+  }
+}
