@@ -1,6 +1,6 @@
 // ScratchSeq benchmark suite (issue 4). Not a test: nothing here runs in CI.
 //
-//   pnpm bench [group…] [--samples N] [--no-tfjs] [--no-torch]
+//   pnpm bench [group…] [--samples N] [--no-tfjs] [--no-torch] [--baseline DIR]
 //   groups: roofs matmul softmax layernorm elementwise tiny, then the model packages' workloads
 //   listed in PACKAGE_WORKLOADS (default: all)
 //
@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as gpu from '../packages/gpu/dist/index.js';
 import { copyRoof, dispatchRoofs, fmaRoof } from './lib/roofs.mjs';
 import {
@@ -22,7 +22,7 @@ import {
   tinyOpsCase,
 } from './lib/scratchseq.mjs';
 import { TfjsRunner } from './lib/tfjs.mjs';
-import { randomFloats } from './lib/timing.mjs';
+import { randomFloats, summarize } from './lib/timing.mjs';
 import { EW_SIZE, MATMUL_CASES, TINY_SIZE } from './lib/workloads.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,6 +55,7 @@ function parseArgs(argv) {
     else if (a === '--no-tfjs') args.tfjs = false;
     else if (a === '--no-wasm') args.wasm = false;
     else if (a === '--no-torch') args.torch = false;
+    else if (a === '--baseline') args.baseline = argv[++i];
     else if (ALL.includes(a)) args.groups.push(a);
     else throw new Error(`unknown argument ${a}; workloads: ${ALL.join(' ')}`);
   }
@@ -159,6 +160,15 @@ function printTable(records, roofs) {
   const rows = [
     ['workload', 'shape', 'system', 'median', 'min–max', 'unit', 'vs roof', 'vs tfjs-webgpu'],
   ];
+  const hasBaseline = records.some((r) => r.system === 'scratchseq-webgpu-baseline');
+  if (hasBaseline) rows[0].push('vs baseline');
+  const baselineOf = (r) =>
+    records.find(
+      (o) =>
+        o.workload === r.workload &&
+        o.shape === r.shape &&
+        o.system === 'scratchseq-webgpu-baseline',
+    );
   const tfjsOf = (r) =>
     records.find(
       (o) => o.workload === r.workload && o.shape === r.shape && o.system === 'tfjs-webgpu',
@@ -175,16 +185,14 @@ function printTable(records, roofs) {
       const ratio = r.unit.startsWith('µs') ? t.median / r.median : r.median / t.median;
       vs = `${ratio.toFixed(1)}×`;
     }
-    rows.push([
-      r.workload,
-      r.shape,
-      r.system,
-      fmt(r.median),
-      `${fmt(r.min)}–${fmt(r.max)}`,
-      r.unit,
-      roof,
-      vs,
-    ]);
+    const row = [r.workload, r.shape, r.system, fmt(r.median), `${fmt(r.min)}–${fmt(r.max)}`];
+    row.push(r.unit, roof, vs);
+    if (hasBaseline) {
+      const b = r.system === 'scratchseq-webgpu' ? baselineOf(r) : undefined;
+      const ratio = b && (r.unit.startsWith('µs') ? b.median / r.median : r.median / b.median);
+      row.push(b ? `${ratio.toFixed(2)}×` : '');
+    }
+    rows.push(row);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   for (const [i, row] of rows.entries()) {
@@ -207,6 +215,20 @@ async function runPackageWorkload(group, ctx) {
     ctx.log(`  failed: ${e.stack ?? e.message}`);
     return [];
   }
+}
+
+/** One record (or list of records) from per-round records: their samples pooled. */
+function pool(rounds) {
+  if (rounds.length === 0 || rounds.some((r) => r === undefined)) return undefined;
+  const combine = (recs) => {
+    const values = recs.flatMap((r) => r.values);
+    const r = { ...recs[0], ...summarize(values) };
+    Object.defineProperty(r, 'values', { value: values, enumerable: false });
+    return r;
+  };
+  return Array.isArray(rounds[0])
+    ? rounds[0].map((_, i) => combine(rounds.map((r) => r[i])))
+    : combine(rounds);
 }
 
 /** Replaces stored records that share workload, shape, system and metric with the new ones. */
@@ -245,6 +267,39 @@ async function main() {
     return p;
   };
   void wait;
+
+  // Another build of @scratchseq/gpu (a folder with package.json and dist/), timed right after
+  // this one on each kernel workload as system 'scratchseq-webgpu-baseline': before/after
+  // ratios from one run, on one machine state.
+  let base;
+  if (args.baseline) {
+    const mod = await import(pathToFileURL(resolve(args.baseline, 'dist/index.js')).href);
+    const baseDevice = await mod.createDevice({ backend: 'webgpu', gpu: dawnGPU });
+    mod.setDevice(baseDevice);
+    if (typeof mod.tuneMatmul === 'function') await mod.tuneMatmul();
+    base = { gpu: { ...mod, benchSystem: 'scratchseq-webgpu-baseline' }, device: baseDevice };
+    log(`baseline: ${resolve(args.baseline)}`);
+  }
+  /**
+   * Runs a ScratchSeq case `fn(gpu, device, opts)` on this build; with --baseline, it takes
+   * the samples one at a time, alternating between the two builds, so that load changes on
+   * the machine hit both alike, and pools each build's samples into one record.
+   */
+  const both = async (fn) => {
+    gpu.setDevice(device);
+    if (!base) return [await fn(gpu, device, opts)];
+    const one = { ...opts, samples: 1 };
+    const mine = [];
+    const theirs = [];
+    for (let s = 0; s < opts.samples; s++) {
+      gpu.setDevice(device);
+      mine.push(await fn(gpu, device, one));
+      base.gpu.setDevice(base.device);
+      theirs.push(await attempt('baseline', () => fn(base.gpu, base.device, one)));
+    }
+    gpu.setDevice(device);
+    return [pool(mine), pool(theirs)];
+  };
 
   const records = [];
   const roofs = {};
@@ -308,8 +363,9 @@ async function main() {
         `  matmul kernel: ${t.variant} (${timed.length > 0 ? timed.join(', ') : 'chosen by init()'})`,
       );
     }
-    for (const c of MATMUL_CASES)
-      await gpu.noGrad(async () => push(await matmulCase(gpu, device, c, opts)));
+    for (const c of MATMUL_CASES) {
+      for (const r of await both((g, d, o) => g.noGrad(() => matmulCase(g, d, c, o)))) push(r);
+    }
     for (const t of tfjs) {
       await t.activate();
       for (const c of MATMUL_CASES)
@@ -322,7 +378,7 @@ async function main() {
   }
   if (has('softmax')) {
     log('softmax');
-    push(await softmaxCase(gpu, device, opts));
+    for (const r of await both((g, d, o) => softmaxCase(g, d, o))) push(r);
     for (const t of tfjs) {
       await t.activate();
       push(await attempt(`${t.system} softmax`, () => t.softmaxCase(opts)));
@@ -330,7 +386,7 @@ async function main() {
   }
   if (has('layernorm')) {
     log('layer norm');
-    push(await layerNormCase(gpu, device, opts, log));
+    for (const r of await both((g, d, o) => layerNormCase(g, d, o, log))) push(r);
     for (const t of tfjs) {
       await t.activate();
       push(await attempt(`${t.system} layer norm`, () => t.layerNormCase(opts)));
@@ -338,7 +394,8 @@ async function main() {
   }
   if (has('elementwise')) {
     log('elementwise');
-    for (const r of await elementwiseCases(gpu, device, opts, ew)) push(r);
+    for (const rs of await both((g, d, o) => elementwiseCases(g, d, o, ew)))
+      for (const r of rs ?? []) push(r);
     for (const t of tfjs) {
       await t.activate();
       for (const r of (await attempt(`${t.system} elementwise`, () =>
@@ -349,7 +406,7 @@ async function main() {
   }
   if (has('tiny')) {
     log('tiny ops');
-    push(await tinyOpsCase(gpu, device, opts, tiny));
+    for (const r of await both((g, d, o) => tinyOpsCase(g, d, o, tiny))) push(r);
     for (const t of tfjs) {
       await t.activate();
       push(await attempt(`${t.system} tiny ops`, () => t.tinyOpsCase(opts, tiny)));
@@ -397,6 +454,7 @@ async function main() {
   delete globalThis.navigator;
   tfjs = [];
   device.destroy();
+  base?.device.destroy();
   void dawnGPU;
 }
 

@@ -22,6 +22,8 @@ import {
 } from './workloads.mjs';
 
 const SYSTEM = 'scratchseq-webgpu';
+/** The system name of a run: a baseline build passed with `--baseline` carries its own. */
+const systemOf = (gpu) => gpu.benchSystem ?? SYSTEM;
 
 /** `run(reps)` for an op that returns a fresh tensor: enqueue reps of them, then wait. */
 function opRunner(device, op) {
@@ -40,7 +42,7 @@ export async function matmulCase(gpu, device, c, opts) {
   const b = c.tb ? gpu.transpose(b0) : b0;
   const op = () => gpu.matmul(a, b);
   const out = op();
-  checkMatmul(SYSTEM, c, inputs, await out.toArray());
+  checkMatmul(systemOf(gpu), c, inputs, await out.toArray());
   out.dispose();
   const seconds = await timeReps(opRunner(device, op), opts);
   a0.dispose();
@@ -48,7 +50,7 @@ export async function matmulCase(gpu, device, c, opts) {
   return record(
     'matmul',
     c.shape,
-    SYSTEM,
+    systemOf(gpu),
     'throughput',
     seconds.map((s) => matmulFlops(c) / s / 1e9),
     'GFLOP/s',
@@ -63,14 +65,14 @@ export async function softmaxCase(gpu, device, opts) {
   const t = gpu.tensor(x, { shape: [ROWS, COLS] });
   const op = () => gpu.softmax(t, -1);
   const out = op();
-  checkSoftmax(SYSTEM, x, await out.toArray());
+  checkSoftmax(systemOf(gpu), x, await out.toArray());
   out.dispose();
   const seconds = await timeReps(opRunner(device, op), opts);
   t.dispose();
   return record(
     'softmax',
     `${ROWS}×${COLS}`,
-    SYSTEM,
+    systemOf(gpu),
     'bandwidth',
     seconds.map((s) => rowBytes / s / 1e9),
     'GB/s',
@@ -103,7 +105,7 @@ export async function layerNormCase(gpu, device, opts, log) {
     how = 'composed of 9 ops';
   }
   const out = op();
-  checkLayerNorm(SYSTEM, x, w, bias, await out.toArray());
+  checkLayerNorm(systemOf(gpu), x, w, bias, await out.toArray());
   out.dispose();
   const seconds = await timeReps(opRunner(device, op), opts);
   t.dispose();
@@ -112,7 +114,7 @@ export async function layerNormCase(gpu, device, opts, log) {
   return record(
     'layernorm',
     `${ROWS}×${COLS}`,
-    SYSTEM,
+    systemOf(gpu),
     'bandwidth',
     seconds.map((s) => rowBytes / s / 1e9),
     'GB/s',
@@ -142,14 +144,14 @@ export async function elementwiseCases(gpu, device, opts, ew) {
   ];
   for (const c of cases) {
     const out = c.op();
-    checkElementwise(SYSTEM, c.name, c.ref, c.inputs, await out.toArray());
+    checkElementwise(systemOf(gpu), c.name, c.ref, c.inputs, await out.toArray());
     out.dispose();
     const seconds = await timeReps(opRunner(device, c.op), opts);
     records.push(
       record(
         `elementwise ${c.name}`,
         '16M f32',
-        SYSTEM,
+        systemOf(gpu),
         'bandwidth',
         seconds.map((s) => c.bytes / s / 1e9),
         'GB/s',
@@ -178,12 +180,12 @@ export async function tinyOpsCase(gpu, _device, opts, tiny) {
     }
   };
   const seconds = await timeReps(run, { ...opts, maxReps: 10 });
-  checkTiny(SYSTEM, tiny.x0, tiny.y, last);
+  checkTiny(systemOf(gpu), tiny.x0, tiny.y, last);
   y.dispose();
   return record(
     'tiny ops',
     `${TINY_OPS} adds of ${TINY_SIZE}`,
-    SYSTEM,
+    systemOf(gpu),
     'latency',
     seconds.map((s) => (s / TINY_OPS) * 1e6),
     'µs/op',

@@ -36,7 +36,10 @@ export async function timeReps(run, { samples = 5, minSeconds = 0.15, maxReps = 
 
 /** A record of the suite: `values` are per-sample figures in `unit` (higher or lower is better per metric). */
 export function record(workload, shape, system, metric, values, unit, extra = {}) {
-  return { workload, shape, system, metric, ...summarize(values), unit, ...extra };
+  const r = { workload, shape, system, metric, ...summarize(values), unit, ...extra };
+  // The raw figures, for pooling interleaved samples (not written to results.json).
+  Object.defineProperty(r, 'values', { value: [...values], enumerable: false });
+  return r;
 }
 
 /** Seeded uniform [-1, 1) floats (mulberry32), so every system sees the same inputs. */
