@@ -128,6 +128,17 @@ describe('4-wide kernels (dense, ≥ 1,024 elements, sizes and offsets multiples
   opTest(test, 'slice at an unaligned offset (scalar)', (x) => g.exp(g.slice(x, 0, 1, 1029)), [
     { inputs: [f([1100])] },
   ]);
+  // 2-D: a row of 4-multiples, with operands broadcast along rows or columns.
+  opTest(test, 'bias add (N, C) + (C) (vec4 rows)', g.add, [{ inputs: [f([40, 64]), f([64])] }]);
+  opTest(test, 'row-broadcast sub (N, C) − (N, 1) (vec4 · per-row scalar)', g.sub, [
+    { inputs: [f([40, 64]), f([40, 1])] },
+  ]);
+  opTest(
+    test,
+    'columns sliced from wider rows: row stride 68 (vec4) and 66 (scalar)',
+    (a, b) => g.add(g.mul(g.slice(a, 1, 0, 64), 2), g.slice(b, 1, 2, 66)),
+    [{ inputs: [f([20, 68]), f([20, 66])] }],
+  );
   opTest(test, 'fill (vec4)', (x) => g.add(x, g.full([2048], 0.5, { device: x.device })), [
     { inputs: [f([2048])] },
   ]);

@@ -79,20 +79,28 @@ export function elementwise(
     () => {
       const wide = vec4Plan(inputs, out, merged.shape, strides);
       if (wide) {
-        const offsets = inputs.map((t, i) => (wide[i] === 'vec' ? t.offset / 4 : t.offset));
+        const { modes, inner, outer } = wide;
+        // vec operands count offsets and row strides in vec4s, scalar ones in elements.
+        const unit = (i: number) => (modes[i] === 'vec' ? 4 : 1);
+        const offsets = inputs.map((t, i) => t.offset / unit(i));
+        const rowStrides = inputs.map((_, i) => outer[i] / unit(i));
         return {
-          key: `ew4:${op}:${dtypes.join(',')}>${outDtype}:${wide.join(',')}`,
-          code: () => elementwiseVec4WGSL(def.wgsl, dtypes, wide, outDtype),
+          key: `ew4:${op}:${dtypes.join(',')}>${outDtype}:${modes.join(',')}`,
+          code: () => elementwiseVec4WGSL(def.wgsl, dtypes, modes, outDtype),
           buffers: [...inputs.map((t) => t.storage), out.storage],
           params: [
             out.size / 4,
-            1,
+            inner / 4,
             offsets[0] ?? 0,
             offsets[1] ?? 0,
             offsets[2] ?? 0,
             out.offset / 4,
             f32Bits(alpha),
             f32Bits(beta),
+            rowStrides[0] ?? 0,
+            rowStrides[1] ?? 0,
+            rowStrides[2] ?? 0,
+            0,
           ],
           workgroups: Math.ceil(out.size / 4 / ELEMENTWISE_WORKGROUP),
         };
@@ -130,25 +138,33 @@ export function elementwise(
 export const VEC4_MIN_ELEMENTS = 1024;
 
 /**
- * The 4-wide kernel applies when the merged iteration space is 1-D, the output is dense and
- * every input is either dense or one broadcast element, with sizes and offsets that are
- * multiples of 4 (so vec4 loads stay aligned and never cross the tensor's end).
+ * The 4-wide kernel applies when the merged iteration space is (outer, inner) or (inner) with
+ * inner a multiple of 4, the output is dense and 16-byte aligned, and every input is either
+ * dense along inner (with aligned offset and row stride) or constant along inner (a
+ * broadcast row value or scalar). Returns each input's mode and the outer (row) strides.
  */
 function vec4Plan(
   inputs: Tensor[],
   out: Tensor,
   shape: number[],
   strides: number[][],
-): Vec4Operand[] | undefined {
-  if (shape.length !== 1 || out.size < VEC4_MIN_ELEMENTS || out.size % 4 !== 0) return undefined;
-  if (strides[strides.length - 1][0] !== 1 || out.offset % 4 !== 0) return undefined;
+): { modes: Vec4Operand[]; inner: number; outer: number[] } | undefined {
+  if (shape.length > 2 || out.size < VEC4_MIN_ELEMENTS) return undefined;
+  const inner = shape[shape.length - 1];
+  const rowStride = (k: number) => (shape.length === 2 ? strides[k][0] : 0);
+  const outStrides = strides[strides.length - 1];
+  if (inner % 4 !== 0 || outStrides[outStrides.length - 1] !== 1 || out.offset % 4 !== 0) {
+    return undefined;
+  }
+  if (shape.length === 2 && outStrides[0] !== inner) return undefined;
   const modes: Vec4Operand[] = [];
-  for (const [i, t] of inputs.entries()) {
-    if (strides[i][0] === 1 && t.offset % 4 === 0) modes.push('vec');
-    else if (strides[i][0] === 0) modes.push('scalar');
+  for (const [k, t] of inputs.entries()) {
+    const step = strides[k][strides[k].length - 1];
+    if (step === 1 && t.offset % 4 === 0 && rowStride(k) % 4 === 0) modes.push('vec');
+    else if (step === 0) modes.push('scalar');
     else return undefined;
   }
-  return modes;
+  return { modes, inner, outer: inputs.map((_, k) => rowStride(k)) };
 }
 
 /** The reference: walk the shape in row-major order, stepping every operand by its strides. */

@@ -69,15 +69,16 @@ ${loads}
 }`;
 }
 
-/** How the 4-wide kernel reads an input: 4 consecutive elements, or one element for all. */
+/** How the 4-wide kernel reads an input: 4 consecutive elements, or one element for all 4. */
 export type Vec4Operand = 'vec' | 'scalar';
 
 /**
- * The 4-wide variant for contiguous outputs whose size and offsets are multiples of 4: each
- * invocation loads whole `vec4`s (fewer, wider memory transactions, which is what a
- * bandwidth-bound kernel needs) and applies the scalar expression to each lane, so every
- * table entry works unchanged. Inputs are `vec` (contiguous, offset in vec4 units) or
- * `scalar` (a broadcast single element, e.g. a scalar operand). `p.n` counts vec4s.
+ * The 4-wide variant: the iteration space is (outer, inner) with inner a multiple of 4 and a
+ * dense output; each invocation loads whole `vec4`s (fewer, wider memory transactions, which
+ * is what a bandwidth-bound kernel needs) and applies the scalar expression to each lane, so
+ * every table entry works unchanged. An input is `vec` (stride 1 along inner; offset and
+ * outer stride in vec4 units) or `scalar` (stride 0 along inner: one element per row, e.g. a
+ * bias of shape (N, 1), or one for all, e.g. a scalar operand). `p.n` counts vec4s.
  */
 export function elementwiseVec4WGSL(
   expr: string,
@@ -98,16 +99,17 @@ export function elementwiseVec4WGSL(
   const loads = inputs
     .map((dt, i) =>
       modes[i] === 'vec'
-        ? `  let ${names[i]}4 = in${i}[p.off${i} + i];`
-        : `  let ${names[i]}4 = vec4<${dt}>(in${i}[p.off${i}]);`,
+        ? `  let ${names[i]}4 = in${i}[p.off${i} + row * p.outer${i} + col];`
+        : `  let ${names[i]}4 = vec4<${dt}>(in${i}[p.off${i} + row * p.outer${i}]);`,
     )
     .join('\n');
   const lane = (c: string) =>
     `op(${[...inputs.map((_, i) => `${names[i]}4.${c}`), 'p.alpha', 'p.beta'].join(', ')})`;
   return /* wgsl */ `
 struct Params {
-  n: u32, rank: u32, off0: u32, off1: u32,
+  n: u32, inner: u32, off0: u32, off1: u32,
   off2: u32, offOut: u32, alpha: f32, beta: f32,
+  outer0: u32, outer1: u32, outer2: u32, _pad: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 ${bindings}
@@ -125,6 +127,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let i = wgIndex(wid, nwg) * ${ELEMENTWISE_WORKGROUP}u + lid;
   if (i >= p.n) { return; }
+  let row = i / p.inner;
+  let col = i - row * p.inner;
 ${loads}
   result[p.offOut + i] = vec4<${out}>(${['x', 'y', 'z', 'w'].map(lane).join(', ')});
 }`;
