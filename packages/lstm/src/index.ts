@@ -10,4 +10,16 @@ export type {
   RecurrentLayerOptions,
 } from './common.js';
 export { GRU, GRUCell } from './gru.js';
+export {
+  gruFromKeras,
+  gruFromOnnx,
+  type ImportOptions,
+  type KerasImportOptions,
+  type KerasWeights,
+  lstmFromKeras,
+  lstmFromOnnx,
+  type OnnxImportOptions,
+  type OnnxWeights,
+  type StateDict,
+} from './import.js';
 export { LSTM, LSTMCell, type LSTMOptions, type LSTMState } from './lstm.js';
