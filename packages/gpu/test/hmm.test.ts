@@ -20,13 +20,15 @@ function chainSpecs(N: number, T: number, S: number, seed = 1): InputSpec[] {
 }
 
 const label = (N: number, T: number, S: number) => `N=${N} T=${T} S=${S} ragged`;
-// Few states pack several sequences per workgroup; 70 and 130 states give one lane several states.
+// Few states pack several sequences per workgroup; 70 states give one lane several states.
 const SHAPES: [number, number, number][] = [
   [1, 1, 1],
   [3, 1, 4],
   [5, 7, 3],
   [9, 6, 17],
   [2, 5, 70],
+  // Large batches give each lane several states of a packed sequence (8 lanes for 20 states).
+  [200, 3, 20],
 ];
 const cases = SHAPES.map(([N, T, S]) => ({ inputs: chainSpecs(N, T, S), label: label(N, T, S) }));
 

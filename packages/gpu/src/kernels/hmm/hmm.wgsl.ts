@@ -4,8 +4,9 @@ import { WGSL_WORKGROUP_INDEX } from '../common.js';
  * Batched chain recursions for HMMs and linear-chain CRFs (Rabiner 1989 eqs. 19-25 and 32-35;
  * Lafferty et al. 2001). The step-by-step recursion runs inside the kernel: one workgroup owns
  * whole sequences and loops over time, so a batch costs one dispatch instead of one per step.
- * With few states a workgroup packs several sequences (one lane group of nextPow2(S) lanes
- * each); with more than 64 states one sequence gets all 64 lanes, each owning every 64th state.
+ * A sequence gets a lane group of `lanes` invocations (a power of two, chosen by the launcher:
+ * see hmmLanes), lane l owning states l, l + lanes, ...; a workgroup packs 64 / lanes
+ * sequences, so few states share a workgroup and more than 64 states get all 64 lanes.
  *
  * Speed: a log-space step log sum_i exp(x_i + M_il) costs S^2 exponentials when done pair by
  * pair. The forward and backward steps instead factor it as
@@ -25,12 +26,14 @@ export const HMM_WORKGROUP = 64;
 export const HMM_MAX_STATES = 1024;
 /** Largest state count whose transition matrix the recursions keep in workgroup memory. */
 export const HMM_SHARED_STATES = 64;
+/** Floats of one ping-pong vector: every packed sequence's states (64 / lanes x S <= 1024). */
+const V = HMM_MAX_STATES;
 /**
  * Workgroup memory the shared-matrix variants need (the forward/backward one, the larger):
  * two ping-pong vectors, one of probabilities, column maxima and the 64 x 64 matrix.
  * Devices with less (WebGPU guarantees 16 KiB) read the matrix from a storage buffer.
  */
-export const HMM_SHARED_TRANS_BYTES = 4 * (4 * HMM_WORKGROUP + HMM_SHARED_STATES ** 2);
+export const HMM_SHARED_TRANS_BYTES = 4 * (3 * V + HMM_SHARED_STATES + HMM_SHARED_STATES ** 2);
 /** Scaled sums below this are recomputed exactly: a term lost to f32 underflow is < 1.2e-38. */
 const TINY = '1.0e-20';
 
@@ -54,7 +57,7 @@ const LANES = /* wgsl */ `
   let perGroup = ${HMM_WORKGROUP}u / lanes;
   let n = wgIndex(wid, nwg) * perGroup + lid / lanes;
   let lane = lid % lanes;
-  let base = (lid / lanes) * lanes;
+  let base = (lid / lanes) * p.s;
   let live = n < p.n;
   var len = 0u;
   if (live) { len = seqLength(lengths[p.offLen + n]); }
@@ -73,11 +76,6 @@ const CHAIN_INPUTS = /* wgsl */ `
 @group(0) @binding(5) var<storage, read> lengths: array<i32>;
 fn emit(n: u32, t: u32, j: u32) -> f32 { return max(e[p.offE + (n * p.t + t) * p.s + j], NEG); }
 fn endOf(j: u32) -> f32 { return select(0.0, max(endScore[p.offEnd + j], NEG), p.hasEnd == 1u); }`;
-
-/** Length of one ping-pong vector: the packed lane groups, or one big sequence. */
-function vectorLength(v: ChainVariant): number {
-  return v.sharedTrans ? HMM_WORKGROUP : HMM_MAX_STATES;
-}
 
 /**
  * The step matrix M[k][l] (from state k to state l): A for the forward pass, A^T for the
@@ -123,8 +121,7 @@ fn loadMatrix(lid: u32) {
  * Ping-pong log vectors and the step: logStep(src, l, m) = log sum_k exp(vecs[src + k] + M[k][l]),
  * where probs[src group] holds exp(vecs[src + k] - m) and m = max_k vecs[src + k].
  */
-function logStep(v: ChainVariant): string {
-  const V = vectorLength(v);
+function logStep(): string {
   return /* wgsl */ `
 var<workgroup> vecs: array<f32, ${2 * V}>;
 var<workgroup> probs: array<f32, ${V}>;
@@ -164,7 +161,7 @@ ${CHAIN_INPUTS}
 @group(0) @binding(7) var<storage, read_write> logZ: array<f32>;
 ${rawMatrix(false)}
 ${scaledMatrix(v, 8)}
-${logStep(v)}
+${logStep()}
 ${ENTRY}
 ${LANES}
   loadMatrix(lid);
@@ -216,7 +213,7 @@ ${CHAIN_INPUTS}
 @group(0) @binding(6) var<storage, read_write> beta: array<f32>;
 ${rawMatrix(true)}
 ${scaledMatrix(v, 7)}
-${logStep(v)}
+${logStep()}
 ${ENTRY}
 ${LANES}
   loadMatrix(lid);
@@ -283,7 +280,6 @@ ${ENTRY}
  * sequences with no possible path (score -inf).
  */
 export function hmmViterbiWGSL(v: ChainVariant): string {
-  const V = vectorLength(v);
   const matrix = v.sharedTrans
     ? /* wgsl */ `
 var<workgroup> tm: array<f32, ${HMM_SHARED_STATES ** 2}>;
