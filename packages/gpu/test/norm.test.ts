@@ -15,6 +15,10 @@ describe('layerNorm', () => {
     },
     { inputs: [f([2, 302]), f([302]), f([302])], label: '(2, 302) scalar rows (302 % 4 ≠ 0)' },
     { inputs: [f([5, 64]), f([64]), f([64])], label: '(5, 64) vec4 rows' },
+    {
+      inputs: [f([300, 64]), f([64]), f([64])],
+      label: '(300, 64) vec4 rows, one per lane on software adapters',
+    },
     { inputs: [f([300, 3]), f([3]), f([3])], label: '(300, 3) two dweight partials' },
   ]);
   opTest(test, 'layerNorm without affine', (x) => g.layerNorm(x, 5), [
@@ -86,9 +90,17 @@ describe('rmsNorm', () => {
     { inputs: [f([3, 9]), f([9])] },
     { inputs: [f([2, 257]), f([257])], label: '(2, 257) rows wider than a workgroup' },
   ]);
-  opTest(test, 'rmsNorm with weight (vec4)', (x, w) => g.rmsNorm(x, 256, w), [
+  opTest(test, 'rmsNorm with weight (vec4)', (x, w) => g.rmsNorm(x, x.shape[1], w), [
     { inputs: [f([3, 256]), f([256])] },
+    { inputs: [f([260, 64]), f([64])], label: '(260, 64) one row per lane on software adapters' },
   ]);
+  opTest(
+    test,
+    'layerNorm of 300 rows with a large mean (one row per lane)',
+    (x) => g.layerNorm(x, 64),
+    [{ inputs: [f([300, 64], { range: [100, 101] })] }],
+    { noGrad: true },
+  );
   opTest(test, 'rmsNorm without weight', (x) => g.rmsNorm(x, [2, 3], null, 1e-6), [
     { inputs: [f([4, 2, 3])] },
   ]);

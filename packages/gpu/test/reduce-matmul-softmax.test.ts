@@ -119,6 +119,11 @@ describe('softmax', () => {
     { inputs: [f([3, 68])], label: '(3, 68) vec4 row kernel' },
     { inputs: [f([2, 1028], { range: [-8, 8] })], label: '(2, 1028) vec4 row kernel' },
   ];
+  // ≥ 256 rows: on a software adapter (CI's lavapipe) one invocation walks each row.
+  row4.push(
+    { inputs: [f([300, 64])], label: '(300, 64) vec4 rows, one per lane on software adapters' },
+    { inputs: [f([260, 36])], label: '(260, 36) rows, one per lane on software adapters' },
+  );
   opTest(test, 'softmax', (x) => g.softmax(x), row4, { maxProbes: 24 });
   opTest(test, 'logSoftmax', (x) => g.logSoftmax(x), row4, { maxProbes: 24 });
   opTest(
@@ -129,16 +134,21 @@ describe('softmax', () => {
   );
   test('[webgpu] [cpu] a fully masked row: zeros from softmax, -inf from logSoftmax (both row kernels)', async () => {
     for (const device of [await webgpuDevice(), await cpuDevice()]) {
-      for (const width of [40, 64]) {
+      for (const [rows, width] of [
+        [2, 40],
+        [2, 64],
+        [300, 40],
+        [300, 64],
+      ]) {
         const x = g.tensor(
-          Array.from({ length: 2 * width }, (_, i) => (i < width ? -Infinity : i % 7)),
-          { shape: [2, width], device },
+          Array.from({ length: rows * width }, (_, i) => (i < width ? -Infinity : i % 7)),
+          { shape: [rows, width], device },
         );
         const sm = Array.from(await g.softmax(x).toArray());
         const lsm = Array.from(await g.logSoftmax(x).toArray());
         expect(sm.slice(0, width)).toEqual(new Array(width).fill(0));
         expect(lsm.slice(0, width)).toEqual(new Array(width).fill(-Infinity));
-        const rowSum = sm.slice(width).reduce((a, b) => a + b, 0);
+        const rowSum = sm.slice(width, 2 * width).reduce((a, b) => a + b, 0);
         expect(rowSum).toBeCloseTo(1, 5);
       }
     }

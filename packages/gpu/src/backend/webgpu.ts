@@ -69,6 +69,12 @@ export class WebGPUBackend {
   readonly kind = 'webgpu' as const;
   readonly adapterInfo: AdapterDescription;
   readonly hasSubgroups: boolean;
+  /**
+   * A CPU implementation of WebGPU (lavapipe, SwiftShader): its invocations are SIMD lanes of
+   * a few threads and every workgroup barrier is costly, so row kernels pick variants with
+   * one invocation per row and no barriers.
+   */
+  readonly softwareAdapter: boolean;
 
   private readonly pool = new Map<number, GPUBuffer[]>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
@@ -112,6 +118,11 @@ export class WebGPUBackend {
       limits,
     };
     this.hasSubgroups = device.features.has('subgroups');
+    this.softwareAdapter =
+      (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
+      /llvmpipe|lavapipe|swiftshader|software/i.test(
+        `${info.vendor} ${info.architecture} ${info.device} ${info.description}`,
+      );
     this.unusedBinding = {
       byteLength: 16,
       refs: 1,

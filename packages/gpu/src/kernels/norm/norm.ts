@@ -6,12 +6,14 @@ import { contiguous, reshape } from '../../views.js';
 import { cpuData, onBackend, requireFloat, sameDevice } from '../common.js';
 import { sum } from '../reduce/reduce.js';
 import {
+  NORM_FORWARD4_WORKGROUP,
   NORM_PARAM_WORKGROUP,
   NORM_ROWS_PER_PARTIAL,
   type NormLayout,
   normBackwardReference,
   normBackwardWGSL,
   normForward4WGSL,
+  normForwardLane4WGSL,
   normForwardReference,
   normForwardWGSL,
   normParamPartialsReference,
@@ -30,6 +32,25 @@ const params = (l: NormLayout, hasW: boolean, hasB: boolean): number[] => [
   l.centered ? 1 : 0,
   f32Bits(l.eps),
 ];
+
+/**
+ * Rows needed before a software adapter (lavapipe, SwiftShader) walks one row per
+ * invocation: its barriers are costly, but too few rows would leave its threads idle.
+ */
+const ROWS_PER_LANE_MIN = 256;
+
+/** The forward kernel: vec4 rows (one invocation per row on software adapters) or scalar. */
+function forwardKernel(wide: boolean, perLane: boolean, rows: number) {
+  if (wide && perLane) {
+    return {
+      key: 'norm:forward4:lane',
+      code: normForwardLane4WGSL,
+      workgroups: Math.ceil(rows / NORM_FORWARD4_WORKGROUP),
+    };
+  }
+  if (wide) return { key: 'norm:forward4', code: normForward4WGSL, workgroups: rows };
+  return { key: 'norm:forward', code: normForwardWGSL, workgroups: rows };
+}
 
 /**
  * The shared fused normalization over the trailing `normalizedShape` dims. Forward saves the
@@ -96,9 +117,7 @@ function normalize(
           cpuData(rstd),
         ),
       (backend) => ({
-        ...(wide
-          ? { key: 'norm:forward4', code: normForward4WGSL }
-          : { key: 'norm:forward', code: normForwardWGSL }),
+        ...forwardKernel(wide, backend.softwareAdapter && rows >= ROWS_PER_LANE_MIN, rows),
         buffers: [
           src.storage,
           w?.storage ?? backend.unusedBinding,
@@ -109,7 +128,6 @@ function normalize(
         ],
         writes: [3, 4, 5],
         params: params(layout, !!w, !!b),
-        workgroups: rows,
       }),
     );
   }

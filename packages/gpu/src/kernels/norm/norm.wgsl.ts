@@ -67,6 +67,29 @@ ${ENTRY}
 }`;
 }
 
+// (n, mean, M2) of two disjoint sets combined (Chan, Golub & LeVeque 1979).
+const COMBINE = /* wgsl */ `
+fn combine(a: vec3<f32>, b: vec3<f32>) -> vec3<f32> {
+  let n = a.x + b.x;
+  if (n == 0.0) { return a; }
+  let delta = b.y - a.y;
+  return vec3<f32>(n, a.y + delta * (b.x / n), a.z + b.z + delta * delta * (a.x * b.x / n));
+}`;
+
+/** From the row's (n, mean, M2) in \`st\`: mean, rstd, and y written from \`start\` in steps. */
+const FORWARD4_EMIT = (start: string, step: string) => /* wgsl */ `
+  let fd = f32(p.d);
+  let centered = p.centered == 1u;
+  let mean = select(0.0, st.y, centered);
+  let meanSquare = select(st.z / fd + st.y * st.y, st.z / fd, centered);
+  let rstd = inverseSqrt(meanSquare + p.eps);
+  for (var i = ${start}; i < d4; i += ${step}) {
+    let xhat = (x_[base4 + i] - vec4<f32>(mean)) * rstd;
+    let w = select(one, w_[p.offW / 4u + i], p.hasW == 1u);
+    let b = select(vec4<f32>(0.0), b_[p.offB / 4u + i], p.hasB == 1u);
+    y[row * d4 + i] = xhat * w + b;
+  }`;
+
 /** Workgroup of the vec4 forward: fewer lanes mean fewer barrier rounds per row. */
 export const NORM_FORWARD4_WORKGROUP = 64;
 
@@ -86,13 +109,7 @@ export function normForward4WGSL(): string {
 @group(0) @binding(5) var<storage, read_write> meanOut: array<f32>;
 @group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>;
 var<workgroup> stats: array<vec3<f32>, ${wg}>;
-// (n, mean, M2) of two disjoint sets combined (Chan, Golub & LeVeque 1979).
-fn combine(a: vec3<f32>, b: vec3<f32>) -> vec3<f32> {
-  let n = a.x + b.x;
-  if (n == 0.0) { return a; }
-  let delta = b.y - a.y;
-  return vec3<f32>(n, a.y + delta * (b.x / n), a.z + b.z + delta * delta * (a.x * b.x / n));
-}
+${COMBINE}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -101,32 +118,57 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let d4 = p.d / 4u;
   let base4 = (p.offX + row * p.d) / 4u;
   let one = vec4<f32>(1.0);
-  var st = vec3<f32>(0.0);
+  var acc = vec3<f32>(0.0);
   for (var i = lid; i < d4; i += ${wg}u) {
     let v = x_[base4 + i];
     let m = dot(v, one) * 0.25;
     let c = v - vec4<f32>(m);
-    st = combine(st, vec3<f32>(4.0, m, dot(c, c)));
+    acc = combine(acc, vec3<f32>(4.0, m, dot(c, c)));
   }
-  stats[lid] = st;
+  stats[lid] = acc;
   workgroupBarrier();
   for (var k = ${wg / 2}u; k > 0u; k >>= 1u) {
     if (lid < k) { stats[lid] = combine(stats[lid], stats[lid + k]); }
     workgroupBarrier();
   }
-  let row_ = stats[0];
-  let fd = f32(p.d);
-  let centered = p.centered == 1u;
-  let mean = select(0.0, row_.y, centered);
-  let meanSquare = select(row_.z / fd + row_.y * row_.y, row_.z / fd, centered);
-  let rstd = inverseSqrt(meanSquare + p.eps);
-  for (var i = lid; i < d4; i += ${wg}u) {
-    let xhat = (x_[base4 + i] - vec4<f32>(mean)) * rstd;
-    let w = select(one, w_[p.offW / 4u + i], p.hasW == 1u);
-    let b = select(vec4<f32>(0.0), b_[p.offB / 4u + i], p.hasB == 1u);
-    y[row * d4 + i] = xhat * w + b;
-  }
+  let st = stats[0];
+${FORWARD4_EMIT('lid', `${wg}u`)}
   if (lid == 0u) { meanOut[row] = mean; rstdOut[row] = rstd; }
+}`;
+}
+
+/**
+ * The vec4 forward with one invocation per row, for software adapters (no barriers): the
+ * lane folds (count, mean, M2) over its row's vec4s with the same update, then writes y.
+ */
+export function normForwardLane4WGSL(): string {
+  const wg = NORM_FORWARD4_WORKGROUP;
+  return /* wgsl */ `${PARAMS}
+@group(0) @binding(1) var<storage, read> x_: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> w_: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> b_: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> meanOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>;
+${COMBINE}
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wgIndex(wid, nwg) * ${wg}u + lid;
+  if (row >= p.rows) { return; }
+  let d4 = p.d / 4u;
+  let base4 = (p.offX + row * p.d) / 4u;
+  let one = vec4<f32>(1.0);
+  var st = vec3<f32>(0.0);
+  for (var i = 0u; i < d4; i++) {
+    let v = x_[base4 + i];
+    let m = dot(v, one) * 0.25;
+    let c = v - vec4<f32>(m);
+    st = combine(st, vec3<f32>(4.0, m, dot(c, c)));
+  }
+${FORWARD4_EMIT('0u', '1u')}
+  meanOut[row] = mean;
+  rstdOut[row] = rstd;
 }`;
 }
 

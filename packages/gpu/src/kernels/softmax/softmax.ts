@@ -7,10 +7,18 @@ import { exp, mul, sub } from '../elementwise/arith.js';
 import { sum } from '../reduce/reduce.js';
 import {
   SOFTMAX_LANE_WORKGROUP,
+  SOFTMAX_ROW4_WORKGROUP,
   softmaxReference,
   softmaxRow4WGSL,
+  softmaxRowPerLane4WGSL,
   softmaxWGSL,
 } from './softmax.wgsl.js';
+
+/**
+ * Rows needed before a software adapter walks one row per invocation (below this, too few
+ * invocations to keep its threads busy, and the workgroup-per-row kernel is used).
+ */
+const ROWS_PER_LANE_MIN = 256;
 
 function softmaxKernel(x: Tensor, axis: number, log: boolean): Tensor {
   requireFloat(log ? 'logSoftmax' : 'softmax', x);
@@ -24,8 +32,18 @@ function softmaxKernel(x: Tensor, axis: number, log: boolean): Tensor {
     onBackend(
       out,
       () => softmaxReference(log, cpuData(src), src.offset, outer, r, inner, cpuData(out)),
-      () => {
-        if (inner === 1 && r >= 64 && r % 4 === 0 && src.offset % 4 === 0) {
+      (backend) => {
+        const wide = inner === 1 && r >= 64 && r % 4 === 0 && src.offset % 4 === 0;
+        if (wide && backend.softwareAdapter && outer >= ROWS_PER_LANE_MIN) {
+          return {
+            key: `softmax:${log ? 'log' : 'exp'}:lane4`,
+            code: () => softmaxRowPerLane4WGSL(log),
+            buffers: [src.storage, out.storage],
+            params: [outer, r, inner, src.offset],
+            workgroups: Math.ceil(outer / SOFTMAX_ROW4_WORKGROUP),
+          };
+        }
+        if (wide) {
           return {
             key: `softmax:${log ? 'log' : 'exp'}:row4`,
             code: () => softmaxRow4WGSL(log),
@@ -34,7 +52,9 @@ function softmaxKernel(x: Tensor, axis: number, log: boolean): Tensor {
             workgroups: outer,
           };
         }
-        const variant = inner === 1 && r >= 32 ? 'row' : 'lanes';
+        // Software adapters: one invocation per row (the lanes kernel) once rows are plentiful.
+        const perLane = backend.softwareAdapter && outer * inner >= ROWS_PER_LANE_MIN;
+        const variant = inner === 1 && r >= 32 && !perLane ? 'row' : 'lanes';
         return {
           key: `softmax:${log ? 'log' : 'exp'}:${variant}`,
           code: () => softmaxWGSL(log, variant),

@@ -125,6 +125,43 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 }`;
 }
 
+/**
+ * One invocation per row, for CPU adapters: no barriers and no cross-lane reduction (each
+ * SIMD lane walks its own row with vec4 loads), which suits a software rasterizer's fibers.
+ */
+export function softmaxRowPerLane4WGSL(log: boolean): string {
+  const emit = log
+    ? 'select(x - vec4<f32>(m + log(acc)), x, acc == 0.0)'
+    : 'select(exp(x - vec4<f32>(m)) * (1.0 / acc), vec4<f32>(0.0), acc == 0.0)';
+  const wg = SOFTMAX_ROW4_WORKGROUP;
+  return /* wgsl */ `
+struct Params { outer: u32, r: u32, inner: u32, offIn: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x_: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
+${WGSL_WORKGROUP_INDEX}
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wgIndex(wid, nwg) * ${wg}u + lid;
+  if (row >= p.outer) { return; }
+  let r4 = p.r / 4u;
+  let base = p.offIn / 4u + row * r4;
+  var m = -3.4028234663852886e38;
+  var acc = 0.0;
+  for (var i = 0u; i < r4; i++) {
+    let v = x_[base + i];
+    let m2 = max(m, max(max(v.x, v.y), max(v.z, v.w)));
+    acc = acc * exp(m - m2) + dot(exp(v - vec4<f32>(m2)), vec4<f32>(1.0));
+    m = m2;
+  }
+  for (var i = 0u; i < r4; i++) {
+    let x = x_[base + i];
+    out[row * r4 + i] = ${emit};
+  }
+}`;
+}
+
 /** The reference: max-subtracted softmax per (outer, inner) column. */
 export function softmaxReference(
   log: boolean,
