@@ -24,7 +24,7 @@ async function outputsAndGrads(model: LSTM | GRU, x: g.Tensor, tap: boolean, len
   for (const p of model.parameters()) p.grad = null;
   const options = { lengths, ...(tap ? { tap: (_t: number, h: g.Tensor) => h } : {}) };
   const out = model.forward(x, null, options).output;
-  const R = randomInput(out.shape, 99).detach();
+  const R = randomInput([...out.shape], 99).detach();
   out.mul(R).sum().backward();
   const grads = await Promise.all(model.parameters().map((p) => p.grad!.toArray()));
   return { out: await out.toArray(), grads };

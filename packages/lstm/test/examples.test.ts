@@ -1,0 +1,51 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as g from '@scratchseq/gpu';
+import { expect, test } from 'vitest';
+import { labTable, runAddingLab } from '../examples/adding-lab.js';
+import { trainNames } from '../examples/names-lm.js';
+
+test('[webgpu] adding-problem lab: Elman, GRU and LSTM side by side, a table and one picture per delay', async () => {
+  await g.init({ backend: 'webgpu' });
+  const dir = mkdtempSync(join(tmpdir(), 'lstm-lab-'));
+  try {
+    const results = await runAddingLab({
+      delays: [5],
+      steps: 120,
+      hidden: 12,
+      lr: 0.03,
+      outDir: dir,
+      log: () => {},
+    });
+    expect(results.map((r) => r.model)).toEqual(['elman', 'gru', 'lstm']);
+    const lstm = results.find((r) => r.model === 'lstm')!;
+    expect(lstm.testMse, 'LSTM beats the 0.167 baseline').toBeLessThan(0.08);
+    for (const r of results) {
+      expect(r.gradientNorms.length).toBe(5);
+      expect(r.gradientNorms.every((n) => n > 0)).toBe(true);
+    }
+    const svg = readFileSync(join(dir, 'grad-norms-T5.svg'), 'utf8');
+    expect(svg).toContain('<svg');
+    expect(svg).toContain('lstm');
+    expect(labTable(results)).toContain('| 5 |');
+    expect(existsSync(join(dir, 'table.md'))).toBe(true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('[webgpu] names LM: a short LSTM run on the shared split beats the uniform 3.30 nats/char', async () => {
+  await g.init({ backend: 'webgpu' });
+  const [r] = await trainNames({
+    models: ['lstm'],
+    steps: 60,
+    hidden: 32,
+    embedding: 8,
+    lr: 0.02,
+    testLimit: 250,
+    log: () => {},
+  });
+  expect(r.testLoss).toBeLessThan(Math.log(27) - 0.5);
+  expect(r.testLoss).toBeGreaterThan(1.5);
+});
