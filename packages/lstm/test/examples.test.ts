@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as g from '@scratchseq/gpu';
 import { expect, test } from 'vitest';
 import { labTable, runAddingLab } from '../examples/adding-lab.js';
+import { cellStates, quoteCorpus } from '../examples/cell-states.js';
 import { trainNames } from '../examples/names-lm.js';
 
 test('[webgpu] adding-problem lab: Elman, GRU and LSTM side by side, a table and one picture per delay', async () => {
@@ -48,4 +49,28 @@ test('[webgpu] names LM: a short LSTM run on the shared split beats the uniform 
   });
   expect(r.testLoss).toBeLessThan(Math.log(27) - 0.5);
   expect(r.testLoss).toBeGreaterThan(1.5);
+});
+
+test('[webgpu] cell-state picture: trains, finds a quote cell and a line-position cell, draws the passage', async () => {
+  await g.init({ backend: 'webgpu' });
+  const r = await cellStates({
+    steps: 40,
+    hidden: 16,
+    corpusChars: 20000,
+    seqLength: 32,
+    batchSize: 8,
+    passageChars: 200,
+    log: () => {},
+  });
+  expect(r.trainLoss).toBeLessThan(Math.log(60)); // below a uniform guess over the characters
+  expect(r.cells.map((c) => c.feature)).toEqual(['inside quotes', 'position in line']);
+  for (const c of r.cells) expect(Math.abs(c.correlation)).toBeGreaterThan(0);
+  expect(r.svg.startsWith('<svg')).toBe(true);
+  expect(r.svg).toContain('inside quotes');
+});
+
+test('[cpu] quoteCorpus wraps word spans of some lines in balanced quotes', () => {
+  const out = quoteCorpus('a b c d\ne f g h\ni j k l\nm n o p\nq r s t', 2).split('\n');
+  for (const line of out) expect((line.match(/"/g) ?? []).length % 2).toBe(0);
+  expect(out.some((line) => line.includes('"'))).toBe(true);
 });
