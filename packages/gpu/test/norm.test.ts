@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as g from '../src/index.js';
 import { webgpuDevice } from './helpers/devices.js';
+import { asHardware } from './helpers/hardware-kernels.js';
 import { type InputSpec, opTest } from './helpers/op-test.js';
 
 const f = (shape: number[], extra: Partial<InputSpec> = {}): InputSpec => ({ shape, ...extra });
@@ -54,6 +55,13 @@ describe('layerNorm', () => {
     'layerNorm of a transposed view',
     (x, w, b) => g.layerNorm(g.transpose(x), 6, w, b, 1e-3),
     [{ inputs: [f([6, 4]), f([6]), f([6])] }],
+  );
+  opTest(
+    test,
+    'layerNorm over 70,000 vec4 rows (workgroup per row)',
+    (x) => asHardware(x, () => g.layerNorm(x, 64)),
+    [{ inputs: [f([70000, 64])], label: '> 65,535 workgroups' }],
+    { noGrad: true },
   );
   opTest(
     test,

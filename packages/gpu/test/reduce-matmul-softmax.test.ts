@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import * as g from '../src/index.js';
 import { cpuDevice, webgpuDevice } from './helpers/devices.js';
+import { asHardware } from './helpers/hardware-kernels.js';
 import { type InputSpec, opTest } from './helpers/op-test.js';
 
 const f = (shape: number[], extra: Partial<InputSpec> = {}): InputSpec => ({ shape, ...extra });
@@ -37,6 +38,13 @@ describe('reductions', () => {
   opTest(test, 'argmin', (x) => g.cast(g.argmin(x, 0), 'f32'), [{ inputs: [f([6, 3])] }], {
     noGrad: true,
   });
+  opTest(
+    test,
+    'sum over 70,000 rows (workgroup per row)',
+    (x) => asHardware(x, () => g.sum(x, -1)),
+    [{ inputs: [f([70000, 64])], label: '(70000, 64) > 65,535 workgroups' }],
+    { noGrad: true },
+  );
   opTest(
     test,
     'sum over 70,000 rows',
@@ -153,6 +161,20 @@ describe('softmax', () => {
       }
     }
   });
+  opTest(
+    test,
+    'softmax over 70,000 rows (workgroup per row)',
+    (x) => asHardware(x, () => g.softmax(x)),
+    [{ inputs: [f([70000, 40])], label: '> 65,535 workgroups' }],
+    { noGrad: true },
+  );
+  opTest(
+    test,
+    'softmax over 70,000 vec4 rows (workgroup per row)',
+    (x) => asHardware(x, () => g.softmax(x)),
+    [{ inputs: [f([70000, 64])], label: '> 65,535 workgroups' }],
+    { noGrad: true },
+  );
   opTest(
     test,
     'softmax over 70,000 rows',

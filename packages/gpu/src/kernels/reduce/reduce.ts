@@ -30,8 +30,11 @@ function reduceRun(op: ReduceOp, x: Tensor, first: number, last: number, scale: 
   onBackend(
     out,
     () => reduceReference(op, cpuData(src), src.offset, outer, r, inner, scale, cpuData(out)),
-    () => {
-      const variant = inner === 1 && r >= 64 ? 'row' : 'lanes';
+    (backend) => {
+      // Software adapters (lavapipe): one invocation per output walks its row, no barriers,
+      // once there are enough outputs to keep the threads busy.
+      const perLane = backend.softwareAdapter && outer * inner >= 256;
+      const variant = inner === 1 && r >= 64 && !perLane ? 'row' : 'lanes';
       return {
         key: `reduce:${op}:${variant}`,
         code: () => reduceWGSL(op, variant, isArg ? 'i32' : 'f32'),
