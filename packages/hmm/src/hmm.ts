@@ -2,6 +2,7 @@ import { type BatchShape, unpackStates, unpackSteps } from './batch.js';
 import { HmmInputError } from './errors.js';
 import {
   type BackendOptions,
+  type DeviceEmissionCounts,
   gpuLogLikelihoods,
   gpuPosteriors,
   gpuViterbi,
@@ -96,6 +97,11 @@ export interface ExpectedCounts {
   readonly gamma: Float64Array;
   /** Expected number of i -> j transitions, summed over the batch. (S, S) */
   readonly transitionCounts: Float64Array;
+  /**
+   * Expected symbol counts per state, no pseudocounts, when the E-step computed them on the
+   * device (categorical emissions in `fitAsync`). (S, K)
+   */
+  readonly emissionCounts?: Float64Array;
 }
 
 /**
@@ -354,7 +360,11 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
     const run = this.startFit(sequences, options);
     while (!run.done()) {
       const lattice = run.lattice();
-      const device = selectDevice(lattice, options);
+      const device = selectDevice(
+        lattice,
+        options,
+        run.algorithm === 'viterbi' ? 'viterbi' : 'posteriors',
+      );
       if (!device) {
         run.update(
           run.algorithm === 'viterbi' ? viterbiCounts(lattice) : this.expectedCounts(lattice),
@@ -362,7 +372,7 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
       } else if (run.algorithm === 'viterbi') {
         run.update(countsFromPaths(lattice, await gpuViterbi(lattice, device)));
       } else {
-        const result = await gpuPosteriors(lattice, device);
+        const result = await gpuPosteriors(lattice, device, this.deviceEmissionCounts(run.batch));
         let total = 0;
         for (const value of result.logLikelihood) total += value;
         run.update({ counts: result, logLikelihood: total });
@@ -403,7 +413,7 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
     options: BackendOptions = {},
   ): Promise<{ paths: number[][]; logProbability: number[] }> {
     const lattice = this.latticeOf(this.packSequences(sequences));
-    const device = selectDevice(lattice, options);
+    const device = selectDevice(lattice, options, 'viterbi');
     if (!device) return this.viterbi(sequences);
     const result = await gpuViterbi(lattice, device);
     return {
@@ -447,6 +457,7 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
     let current: HmmLattice | null = null;
     return {
       algorithm,
+      batch,
       done: () => converged || iteration >= maxIterations,
       lattice: () => {
         current = this.latticeOf(batch);
@@ -526,6 +537,14 @@ export abstract class HiddenMarkovModel<Sequence, Batch extends BatchShape, Obse
       pseudocount('transitionPseudocount', options.transitionPseudocount),
     );
     this.updateEmissions(batch, counts, learn, options);
+  }
+
+  /**
+   * What `fitAsync`'s device E-step needs to count emissions on the GPU too (hmmEmissionCounts),
+   * or undefined to count them on the host from gamma. Categorical emissions override this.
+   */
+  protected deviceEmissionCounts(_batch: Batch): DeviceEmissionCounts | undefined {
+    return undefined;
   }
 
   /** E-step for a packed batch: gamma and summed xi (eqs. 27, 37). */

@@ -37,13 +37,16 @@ export {
 export { HmmInputError, ZeroProbabilityError } from './errors.js';
 export {
   type BackendOptions,
+  type DeviceEmissionCounts,
   GPU_WORK_THRESHOLD,
   gpuEmissionCounts,
   gpuLogLikelihoods,
   gpuPosteriors,
   gpuViterbi,
   type HmmBackend,
+  type HmmWorkload,
   isSoftwareAdapter,
+  SOFTWARE_VITERBI_WORK_THRESHOLD,
   selectDevice,
 } from './gpu/gpu-inference.js';
 export {

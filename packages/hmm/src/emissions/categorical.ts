@@ -1,4 +1,5 @@
 import { packSymbols, type SymbolBatch } from '../batch.js';
+import type { DeviceEmissionCounts } from '../gpu/gpu-inference.js';
 import {
   type ExpectedCounts,
   type FitOptions,
@@ -102,6 +103,11 @@ export class CategoricalHMM extends HiddenMarkovModel<ArrayLike<number>, SymbolB
     this.emissionMatrixValue = matrix;
   }
 
+  /** The device E-step of `fitAsync` also counts symbols per state (hmmEmissionCounts). */
+  protected override deviceEmissionCounts(batch: SymbolBatch): DeviceEmissionCounts {
+    return { batch, numSymbols: this.numSymbols };
+  }
+
   /** Eq. 40c: expected times in state j observing k over expected times in state j. */
   protected updateEmissions(
     batch: SymbolBatch,
@@ -114,11 +120,16 @@ export class CategoricalHMM extends HiddenMarkovModel<ArrayLike<number>, SymbolB
     const K = this.numSymbols;
     const { numSequences: N, maxLength: T, lengths, symbols } = batch;
     const emissionCounts = new Float64Array(S * K).fill(options.emissionPseudocount ?? 0);
-    for (let n = 0; n < N; n++) {
-      for (let t = 0; t < lengths[n]; t++) {
-        const symbol = symbols[n * T + t];
-        const row = (n * T + t) * S;
-        for (let i = 0; i < S; i++) emissionCounts[i * K + symbol] += counts.gamma[row + i];
+    if (counts.emissionCounts) {
+      // fitAsync counted them on the device (hmmEmissionCounts).
+      for (let q = 0; q < S * K; q++) emissionCounts[q] += counts.emissionCounts[q];
+    } else {
+      for (let n = 0; n < N; n++) {
+        for (let t = 0; t < lengths[n]; t++) {
+          const symbol = symbols[n * T + t];
+          const row = (n * T + t) * S;
+          for (let i = 0; i < S; i++) emissionCounts[i * K + symbol] += counts.gamma[row + i];
+        }
       }
     }
     normalizeRows(emissionCounts, S, K, this.emissionMatrixValue!);

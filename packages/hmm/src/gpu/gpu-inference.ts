@@ -36,15 +36,27 @@ export interface BackendOptions {
 
 /**
  * Work (sequences x steps x states^2) above which 'auto' runs on a hardware GPU. Not measured
- * on a hardware GPU yet (the reference machine has none): a dispatch-bound estimate, override
- * it with `gpuWorkThreshold`.
+ * on a hardware GPU yet (the reference machine has none): a dispatch-bound estimate (a few
+ * dispatches of ~10 us against ~1e11 multiply-adds/s), override it with `gpuWorkThreshold`.
  */
 export const GPU_WORK_THRESHOLD = 2 ** 20;
 
 /**
+ * Work from which 'auto' runs Viterbi on a software adapter: `pnpm bench hmm` on the reference
+ * machine (lavapipe, LP_NUM_THREADS=4, 2 shared cores) measured the max-plus kernel ahead of
+ * the JavaScript path from 2.6e5 (32 x 128 x 8) up, 1.0-3.8x, in every run after the kernels
+ * stopped exponentiating per state pair. Forward-backward (posteriors, log-likelihoods, the
+ * Baum-Welch E-step) still lost or tied there at most sizes, so software adapters keep it on
+ * the CPU.
+ */
+export const SOFTWARE_VITERBI_WORK_THRESHOLD = 2 ** 18;
+
+/** Which algorithm a backend choice is for: their crossovers differ on software adapters. */
+export type HmmWorkload = 'posteriors' | 'viterbi';
+
+/**
  * Software adapters (Mesa's llvmpipe/lavapipe, SwiftShader) run the kernels on the same CPU
- * cores as the JavaScript path. `pnpm bench hmm` on the reference machine (lavapipe, 2 cores)
- * found no size from 2e3 to 1.7e7 work where they win reliably, so 'auto' keeps them off.
+ * cores as the JavaScript path; see SOFTWARE_VITERBI_WORK_THRESHOLD for what 'auto' does there.
  */
 export function isSoftwareAdapter(device: Device): boolean {
   const a = device.adapter;
@@ -54,12 +66,15 @@ export function isSoftwareAdapter(device: Device): boolean {
 }
 
 /**
- * The WebGPU device to use, or undefined when the CPU path should run. 'auto' picks the GPU
- * for a hardware adapter and work >= threshold; 'webgpu' always (any adapter).
+ * The WebGPU device to use, or undefined when the CPU path should run. 'auto' picks a hardware
+ * adapter when work >= threshold (`gpuWorkThreshold`, default GPU_WORK_THRESHOLD); a software
+ * adapter only for Viterbi from SOFTWARE_VITERBI_WORK_THRESHOLD (or `gpuWorkThreshold` when
+ * given); 'webgpu' always (any adapter).
  */
 export function selectDevice(
   lattice: HmmLattice,
   options: BackendOptions = {},
+  workload: HmmWorkload = 'posteriors',
 ): Device | undefined {
   const backend = options.backend ?? 'auto';
   if (backend !== 'auto' && backend !== 'cpu' && backend !== 'webgpu')
@@ -80,9 +95,13 @@ export function selectDevice(
       );
     return device;
   }
-  if (device?.kind !== 'webgpu' || isSoftwareAdapter(device)) return undefined;
+  if (device?.kind !== 'webgpu') return undefined;
+  let threshold = options.gpuWorkThreshold ?? GPU_WORK_THRESHOLD;
+  if (isSoftwareAdapter(device)) {
+    if (workload !== 'viterbi') return undefined;
+    threshold = options.gpuWorkThreshold ?? SOFTWARE_VITERBI_WORK_THRESHOLD;
+  }
   const { numSequences: N, maxLength: T, numStates: S } = lattice;
-  const threshold = options.gpuWorkThreshold ?? GPU_WORK_THRESHOLD;
   return N * T * S * S >= threshold ? device : undefined;
 }
 
@@ -122,25 +141,46 @@ export async function gpuLogLikelihoods(
   }
 }
 
+/** Categorical observations whose expected counts the E-step should also compute on the device. */
+export interface DeviceEmissionCounts {
+  batch: SymbolBatch;
+  numSymbols: number;
+}
+
 /**
- * The E-step on the GPU: gamma (N, T, S), summed xi (S, S), log-likelihoods (N). A
+ * The E-step on the GPU: gamma (N, T, S), summed xi (S, S), log-likelihoods (N), and with
+ * `symbols` the expected emission counts (S, K) from gamma while it is still on the device. A
  * zero-probability sequence throws ZeroProbabilityError as on the CPU (the CPU forward pass
  * names its first impossible step).
  */
-export async function gpuPosteriors(lattice: HmmLattice, device: Device): Promise<Posteriors> {
+export async function gpuPosteriors(
+  lattice: HmmLattice,
+  device: Device,
+  symbols?: DeviceEmissionCounts,
+): Promise<Posteriors & { emissionCounts?: Float64Array }> {
+  const { numSequences: N, maxLength: T } = lattice;
   const out = noGrad(() =>
     scope(() => {
       const x = upload(lattice, device);
       const r = hmmPosteriors(x.logEmissions, x.lengths, x.logStart, x.logTransitions);
-      return [r.gamma, r.transitionCounts, r.logLikelihood];
+      const results = [r.gamma, r.transitionCounts, r.logLikelihood];
+      if (symbols) {
+        const codes = tensor(symbols.batch.symbols, { shape: [N, T], device, dtype: 'i32' });
+        results.push(hmmEmissionCounts(r.gamma, codes, x.lengths, symbols.numSymbols));
+      }
+      return results;
     }),
   );
   try {
-    const [gamma, transitionCounts, logLikelihood] = await Promise.all(out.map(read));
+    const [gamma, transitionCounts, logLikelihood, emissionCounts] = await Promise.all(
+      out.map(read),
+    );
     if (logLikelihood.some((v) => v === Number.NEGATIVE_INFINITY)) {
       posteriors(lattice, 'log'); // throws ZeroProbabilityError naming the first impossible step
     }
-    return { gamma, transitionCounts, logLikelihood };
+    return emissionCounts
+      ? { gamma, transitionCounts, logLikelihood, emissionCounts }
+      : { gamma, transitionCounts, logLikelihood };
   } finally {
     for (const t of out) t.dispose();
   }
