@@ -32,7 +32,8 @@ fi
 
 case "$job" in
   start)
-    pnpm exec turbo run build --output-logs=errors-only
+    # Only the packages the main job imports (and their dependencies).
+    pnpm exec turbo run build --filter=@scratchseq/example-gpt-quickstart... --output-logs=errors-only
     pnpm --filter @scratchseq/example-gpt-quickstart start -- "$@"
     ;;
   test)

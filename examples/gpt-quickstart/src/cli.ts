@@ -85,7 +85,7 @@ export function buildProgram(io: Io): Command {
     .option('--prompt <text>', 'text the samples continue (default: a newline)')
     .option('--tokens <n>', 'tokens per sample', integer('--tokens'), 200)
     .option('--samples <n>', 'number of samples', integer('--samples'), 2)
-    .option('--temperature <t>', 'sampling temperature', number('--temperature'), 0.8)
+    .option('--temperature <t>', 'sampling temperature', number('--temperature'), 0.6)
     .option('--top-k <k>', 'sample among the k most likely tokens', integer('--top-k'))
     .option(
       '--top-p <p>',
