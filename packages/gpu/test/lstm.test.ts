@@ -44,6 +44,7 @@ for (const variant of ['subgroup', 'generic'] as const) {
         { inputs: lstmCase(3, 2, 4), label: 'T=3 B=2 H=4' },
         { inputs: lstmCase(4, 5, 3), label: 'T=4 B=5 H=3 (padded units, partial row block)' },
         { inputs: lstmCase(2, 3, 9), label: 'T=2 B=3 H=9' },
+        { inputs: lstmCase(2, 20, 8), label: 'T=2 B=20 H=8 (several row blocks)' },
       ]);
       opTest(
         test,
@@ -65,6 +66,7 @@ for (const variant of ['subgroup', 'generic'] as const) {
       opTest(test, 'gruScan', (x, w, b, h0) => flat(g.gruScan(x, gruSlots(w), gruSlots(b), h0)), [
         { inputs: gruCase(3, 2, 4), label: 'T=3 B=2 H=4' },
         { inputs: gruCase(4, 5, 3), label: 'T=4 B=5 H=3' },
+        { inputs: gruCase(2, 20, 8), label: 'T=2 B=20 H=8 (several row blocks)' },
       ]);
       for (const reverse of [false, true]) {
         opTest(
