@@ -17,7 +17,7 @@ export const SUBGROUP_CANDIDATES: SubgroupVariant[] = [
  * Bump when a kernel changes enough that a persisted choice may no longer be the fastest:
  * it is part of the cache key.
  */
-export const MATMUL_KERNELS_VERSION = 1;
+export const MATMUL_KERNELS_VERSION = 2;
 
 /** Tuned choices, per adapter (description + features), for the life of the process. */
 const tuned = new Map<string, MatmulVariant>();
