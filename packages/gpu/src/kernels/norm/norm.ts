@@ -9,6 +9,7 @@ import {
   NORM_FORWARD4_WORKGROUP,
   NORM_PARAM_WORKGROUP,
   NORM_ROWS_PER_PARTIAL,
+  NORM_WORKGROUP,
   type NormLayout,
   normBackwardReference,
   normBackwardWGSL,
@@ -180,20 +181,23 @@ function normBackwardInput(
         cpuData(rstd),
         cpuData(dx),
       ),
-    (backend) => ({
-      key: 'norm:backward',
-      code: normBackwardWGSL,
-      buffers: [
-        x.storage,
-        w?.storage ?? backend.unusedBinding,
-        g.storage,
-        mean.storage,
-        rstd.storage,
-        dx.storage,
-      ],
-      params: params(l, !!w, false),
-      workgroups: l.rows,
-    }),
+    (backend) => {
+      const perLane = backend.softwareAdapter && l.rows >= ROWS_PER_LANE_MIN;
+      return {
+        key: perLane ? 'norm:backward:lane' : 'norm:backward',
+        code: () => normBackwardWGSL(perLane),
+        buffers: [
+          x.storage,
+          w?.storage ?? backend.unusedBinding,
+          g.storage,
+          mean.storage,
+          rstd.storage,
+          dx.storage,
+        ],
+        params: params(l, !!w, false),
+        workgroups: perLane ? Math.ceil(l.rows / NORM_WORKGROUP) : l.rows,
+      };
+    },
   );
   return dx;
 }

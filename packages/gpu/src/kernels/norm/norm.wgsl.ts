@@ -40,6 +40,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let base = p.offX + row * p.d;
   let fd = f32(p.d);`;
 
+/** As ENTRY, for kernels where each invocation owns one row (workgroups of NORM_WORKGROUP rows). */
+const ENTRY_PER_LANE = /* wgsl */ `
+@compute @workgroup_size(${NORM_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wgIndex(wid, nwg) * ${NORM_WORKGROUP}u + lid;
+  if (row >= p.rows) { return; }
+  let base = p.offX + row * p.d;
+  let fd = f32(p.d);`;
+
 const WEIGHT = 'select(1.0, w_[p.offW + i], p.hasW == 1u)';
 
 /** Forward: one workgroup per row; two passes over the row (mean, then centred variance). */
@@ -177,7 +187,11 @@ ${FORWARD4_EMIT('0u', '1u')}
  *   layer norm: dx = σ⁻¹ (ĝ − mean(ĝ) − x̂ · mean(ĝ ⊙ x̂))
  *   RMS norm:   dx = r (ĝ − x̂ · mean(ĝ ⊙ x̂))
  */
-export function normBackwardWGSL(): string {
+export function normBackwardWGSL(perLane = false): string {
+  // perLane (software adapters): one invocation per row walks it alone, with no barrier.
+  const entry = perLane ? ENTRY_PER_LANE : `${ROW_SUM}\n${ENTRY}`;
+  const start = perLane ? '0u' : 'lid';
+  const step = perLane ? '1u' : `${NORM_WORKGROUP}u`;
   return /* wgsl */ `${PARAMS}
 @group(0) @binding(1) var<storage, read> x_: array<f32>;
 @group(0) @binding(2) var<storage, read> w_: array<f32>;
@@ -185,19 +199,18 @@ export function normBackwardWGSL(): string {
 @group(0) @binding(4) var<storage, read> mean_: array<f32>;
 @group(0) @binding(5) var<storage, read> rstd_: array<f32>;
 @group(0) @binding(6) var<storage, read_write> dx: array<f32>;
-${ROW_SUM}
-${ENTRY}
+${entry}
   let gbase = p.offG + row * p.d;
   let mean = mean_[row];
   let rstd = rstd_[row];
   var acc = vec2<f32>(0.0, 0.0);
-  for (var i = lid; i < p.d; i += ${NORM_WORKGROUP}u) {
+  for (var i = ${start}; i < p.d; i += ${step}) {
     let gw = g_[gbase + i] * ${WEIGHT};
     acc += vec2<f32>(gw, gw * (x_[base + i] - mean) * rstd);
   }
-  let m = rowSum(acc, lid) / fd;
+  let m = ${perLane ? 'acc' : 'rowSum(acc, lid)'} / fd;
   let mg = select(0.0, m.x, p.centered == 1u);
-  for (var i = lid; i < p.d; i += ${NORM_WORKGROUP}u) {
+  for (var i = ${start}; i < p.d; i += ${step}) {
     let gw = g_[gbase + i] * ${WEIGHT};
     let xhat = (x_[base + i] - mean) * rstd;
     dx[row * p.d + i] = rstd * (gw - mg - xhat * m.y);
