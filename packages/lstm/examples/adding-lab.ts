@@ -91,6 +91,9 @@ export async function runAddingLab(options: LabOptions): Promise<LabResult[]> {
           opt.step();
           opt.zeroGrad();
         });
+        // Wait for the device now and then: recording runs ahead of the GPU otherwise, and an
+        // unbounded queue of submitted work exhausts the (software) driver.
+        if ((step + 1) % 50 === 0) await g.getDevice().sync();
         if ((step + 1) % Math.max(1, Math.floor(options.steps / 4)) === 0) {
           const rate = (step + 1) / ((performance.now() - start) / 1000);
           log(

@@ -192,6 +192,7 @@ export async function cellStates(options: CellStateOptions): Promise<CellStateRe
       );
     }
     loss.dispose();
+    if ((step + 1) % 50 === 0) await g.getDevice().sync(); // keep the queue bounded
   }
   // A held-out passage with at least one quotation, read with inspect: true.
   const want = options.passageChars ?? 600;

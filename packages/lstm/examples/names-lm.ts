@@ -55,10 +55,12 @@ function encode(name: string): number[] {
   });
 }
 
-/** Time-major (T, B) inputs and targets for a batch of names, T = longest + 1. */
-function batchOf(names: string[]) {
+/**
+ * Time-major (T, B) inputs and targets for a batch of names, padded to a fixed T (every batch
+ * the same shape, so the device's buffer pool and pipelines are reused step after step).
+ */
+function batchOf(names: string[], T: number) {
   const seqs = names.map(encode);
-  const T = Math.max(...seqs.map((s) => s.length)) + 1;
   const B = seqs.length;
   const inputs = new Int32Array(T * B);
   const targets = new Int32Array(T * B).fill(IGNORE);
@@ -71,23 +73,27 @@ function batchOf(names: string[]) {
   return { inputs, targets, T, B, lengths: seqs.map((s) => s.length + 1) };
 }
 
-function makeModel(kind: NamesModel, E: number, H: number) {
+function makeModel(kind: NamesModel, E: number, H: number, T: number) {
   const embed = new g.nn.Embedding(27, E);
   const layer = kind === 'lstm' ? new LSTM(E, H) : kind === 'gru' ? new GRU(E, H) : new RNN(E, H);
   const head = new g.nn.Linear(H, 27);
   const params = [...embed.parameters(), ...layer.parameters(), ...head.parameters()];
   /** Summed cross-entropy (nats) over the batch's real characters, and their count. */
   const loss = (names: string[], reduction: 'mean' | 'sum') => {
-    const b = batchOf(names);
+    const b = batchOf(names, T);
     const ids = g.tensor(b.inputs, { shape: [b.T, b.B], dtype: 'i32' });
     const x = embed.forward(ids); // (T, B, E)
     const h = layer.forward(x, null, { lengths: b.lengths }).output; // (T, B, H)
     const logits = head.forward(g.reshape(h, [b.T * b.B, H])); // (T·B, 27)
-    const target = g.tensor(b.targets, { dtype: 'i32' });
-    return {
-      value: g.crossEntropy(logits, target, { reduction }),
-      count: b.lengths.reduce((s, l) => s + l, 0),
-    };
+    // Padded positions get target 0 and weight 0 (a mask rather than an ignore index).
+    const target = g.tensor(
+      Int32Array.from(b.targets, (t) => Math.max(t, 0)),
+      { dtype: 'i32' },
+    );
+    const weight = g.tensor(Float32Array.from(b.targets, (t) => (t === IGNORE ? 0 : 1)));
+    const count = b.lengths.reduce((s, l) => s + l, 0);
+    const total = g.crossEntropy(logits, target, { reduction: 'none' }).mul(weight).sum();
+    return { value: reduction === 'sum' ? total : total.div(count), count };
   };
   return { params, loss };
 }
@@ -104,7 +110,8 @@ export async function trainNames(options: NamesOptions): Promise<NamesResult[]> 
   const results: NamesResult[] = [];
   for (const kind of options.models ?? ['elman', 'gru', 'lstm']) {
     g.manualSeed(42);
-    const model = makeModel(kind, E, H);
+    const T = Math.max(...split.train.concat(split.test).map((n) => n.length)) + 1;
+    const model = makeModel(kind, E, H, T);
     const parameters = model.params.reduce((s, p) => s + p.size, 0);
     const lr = options.lr ?? 0.01;
     const opt = new g.optim.AdamW(model.params, {
@@ -127,6 +134,9 @@ export async function trainNames(options: NamesOptions): Promise<NamesResult[]> 
         opt.step();
         opt.zeroGrad();
       });
+      // Wait for the device now and then: recording runs ahead of the GPU otherwise, and an
+      // unbounded queue of submitted work exhausts the (software) driver.
+      if ((step + 1) % 50 === 0) await g.getDevice().sync();
       if ((step + 1) % Math.max(1, Math.floor(options.steps / 10)) === 0) {
         const rate = (step + 1) / ((performance.now() - start) / 1000);
         log(
