@@ -30,7 +30,11 @@ import {
 } from './recurrent-subgroup.wgsl.js';
 
 export interface RecurrentScanOptions {
-  /** Per-row sequence lengths (i32, shape (B), each in 0..T); rows past their length keep their state and output 0. */
+  /**
+   * Per-row sequence lengths (i32, shape (B), each in 0..T); rows past their length keep their
+   * state and output 0. Range-checked on the CPU backend only (reading a device tensor would
+   * stall the queue): check host-side first, as the layers of `@scratchseq/lstm` do.
+   */
   lengths?: Tensor;
   /** Run from each row's last valid step back to step 0 (the backward half of a bidirectional layer). */
   reverse?: boolean;
