@@ -156,6 +156,9 @@ function fmt(v) {
         : v.toPrecision(3);
 }
 
+/** Times (µs, ms, s, possibly per something) are lower-is-better; rates are higher-is-better. */
+const isTime = (unit) => /^(µs|us|ms|s)(\/|$| )/.test(unit);
+
 function printTable(records, roofs) {
   const rows = [
     ['workload', 'shape', 'system', 'median', 'min–max', 'unit', 'vs roof', 'vs tfjs-webgpu'],
@@ -182,14 +185,14 @@ function printTable(records, roofs) {
     let vs = '';
     const t = tfjsOf(r);
     if (t && r.system !== 'tfjs-webgpu') {
-      const ratio = r.unit.startsWith('µs') ? t.median / r.median : r.median / t.median;
+      const ratio = isTime(r.unit) ? t.median / r.median : r.median / t.median;
       vs = `${ratio.toFixed(1)}×`;
     }
     const row = [r.workload, r.shape, r.system, fmt(r.median), `${fmt(r.min)}–${fmt(r.max)}`];
     row.push(r.unit, roof, vs);
     if (hasBaseline) {
       const b = r.system === 'scratchseq-webgpu' ? baselineOf(r) : undefined;
-      const ratio = b && (r.unit.startsWith('µs') ? b.median / r.median : r.median / b.median);
+      const ratio = b && (isTime(r.unit) ? b.median / r.median : r.median / b.median);
       row.push(b ? `${ratio.toFixed(2)}×` : '');
     }
     rows.push(row);
