@@ -78,6 +78,9 @@ export async function runAddingLab(options: LabOptions): Promise<DelayResult[]> 
         opt.step();
         opt.zeroGrad();
       });
+      // Wait for the device now and then: it bounds the queued work (WebGPU cannot block) and
+      // makes the reported rate the device's, not the host's recording speed.
+      if ((step + 1) % 25 === 0) await net.cell.weight_hh.device.sync();
       if ((step + 1) % Math.max(1, Math.floor(options.steps / 4)) === 0) {
         const elapsed = (performance.now() - start) / 1000;
         const rate = (step + 1) / elapsed;
