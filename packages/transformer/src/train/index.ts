@@ -1,4 +1,3 @@
-export { type ChartSeries, type LineChartOptions, lineChartSvg } from './loss-chart.js';
 export {
   type EvalEvent,
   learningRateAt,

@@ -9,9 +9,9 @@ import {
   scope,
   type Tensor,
 } from '@scratchseq/gpu';
+import { lineChartSvg } from '@scratchseq/metrics';
 import { SeededRandom } from '../data/rng.js';
 import type { TextDataset, TextDatasetState } from '../data/text-dataset.js';
-import { lineChartSvg } from './loss-chart.js';
 
 /** What the trainer needs from a model: a module whose forward returns a scalar loss given targets. */
 export interface TrainableModel extends nn.Module {
@@ -460,22 +460,22 @@ export class Trainer {
 }
 
 export function lossChartSvg(history: TrainingHistory, title = 'training loss'): string {
-  return lineChartSvg(
-    [
-      { name: 'train (step)', points: history.train, color: '#1f77b4' },
+  return lineChartSvg({
+    title,
+    xLabel: 'step',
+    yLabel: 'cross-entropy loss (nats)',
+    series: [
+      { name: 'train (step)', points: history.train },
       {
         name: 'train (eval)',
-        points: history.evals.map((e) => [e.iter, e.trainLoss] as [number, number]),
-        color: '#2ca02c',
-        markers: true,
+        points: history.evals.map((e) => [e.iter, e.trainLoss] as const),
+        dashed: true,
       },
       {
         name: 'validation',
-        points: history.evals.map((e) => [e.iter, e.valLoss] as [number, number]),
-        color: '#d62728',
-        markers: true,
+        points: history.evals.map((e) => [e.iter, e.valLoss] as const),
+        dashed: true,
       },
     ],
-    { title, xLabel: 'step', yLabel: 'cross-entropy loss (nats)' },
-  );
+  });
 }
