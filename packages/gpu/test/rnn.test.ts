@@ -19,39 +19,46 @@ const lengthsSpec = (values: number[]): InputSpec => ({
 });
 
 describe('rnnRecurrence', () => {
-  for (const variant of ['step', 'sequence'] as const) {
+  // Each form: the fused step (generic and subgroup kernels), the tiled step, the sequence.
+  const forms = [
+    { name: 'fused', opts: { variant: 'fused', subgroups: false }, h1: 4 },
+    { name: 'fused subgroup', opts: { variant: 'fused', subgroups: true }, h1: 4 },
+    { name: 'step', opts: { variant: 'step' }, h1: 1 },
+    { name: 'sequence', opts: { variant: 'sequence' }, h1: 1 },
+  ] as const;
+  for (const { name, opts, h1 } of forms) {
     for (const act of ['tanh', 'relu'] as const) {
       opTest(
         test,
-        `rnnRecurrence ${variant} ${act}`,
-        (x, h0, w) => g.rnnRecurrence(x, h0, w, { nonlinearity: act, variant }),
+        `rnnRecurrence ${name} ${act}`,
+        (x, h0, w) => g.rnnRecurrence(x, h0, w, { nonlinearity: act, ...opts }),
         [
-          { inputs: specs(1, 1, 1), label: 'T=1 B=1 H=1' },
-          { inputs: specs(4, 3, 5) },
-          { inputs: specs(3, 17, 20), label: 'B=17 H=20 (tile tails)' },
+          { inputs: specs(1, 1, h1), label: `T=1 B=1 H=${h1}` },
+          { inputs: specs(4, 3, 8) },
+          { inputs: specs(3, 17, 20), label: 'B=17 H=20 (row and unit block tails)' },
         ],
       );
     }
     opTest(
       test,
-      `rnnRecurrence ${variant} with lengths`,
-      (x, h0, w, len) => g.rnnRecurrence(x, h0, w, { lengths: len, variant }),
-      [{ inputs: [...specs(5, 4, 6), lengthsSpec([5, 2, 0, 3])], label: 'lengths 5,2,0,3' }],
+      `rnnRecurrence ${name} with lengths`,
+      (x, h0, w, len) => g.rnnRecurrence(x, h0, w, { lengths: len, ...opts }),
+      [{ inputs: [...specs(5, 4, 8), lengthsSpec([5, 2, 0, 3])], label: 'lengths 5,2,0,3' }],
     );
     opTest(
       test,
-      `rnnRecurrence ${variant} hidden 300`,
-      (x, h0, w) => g.rnnRecurrence(x, h0, w, { variant }),
+      `rnnRecurrence ${name} hidden 300`,
+      (x, h0, w) => g.rnnRecurrence(x, h0, w, opts),
       [{ inputs: specs(2, 2, 300), label: 'H=300 (several units per invocation)' }],
       { maxProbes: 16 },
     );
   }
 
-  test('[webgpu] dispatches per step: 1 forward and 1 backward (step); 1 per sequence (sequence)', async () => {
+  test('[webgpu] dispatches per step: 1 forward and 1 backward (fused, step); 1 per sequence (sequence)', async () => {
     const device = await webgpuDevice();
     const backend = device.backend as unknown as { dispatchCount: number };
     const T = 12;
-    const count = (variant: 'step' | 'sequence') =>
+    const count = (variant: 'fused' | 'step' | 'sequence') =>
       g.scope(() => {
         const x = g.randn([T, 4, 32], { device, requiresGrad: true });
         const h0 = g.zeros([4, 32], { device, requiresGrad: true });
@@ -66,6 +73,11 @@ describe('rnnRecurrence', () => {
       });
     const step = count('step');
     const seq = count('sequence');
+    const fused = count('fused');
+    // h0 copied into S[0], W_hhᵀ once, then one fused dispatch per step.
+    expect(fused.forward).toBe(T + 2);
+    // One more than 'step': the extra pass that writes dh0.
+    expect(fused.backward - step.backward).toBe(1);
     expect(step.forward).toBe(T);
     // T steps, plus the dW matmul and the gradients' accumulation into leaves (a handful).
     expect(step.backward - seq.backward).toBe(T - 1);
@@ -94,5 +106,13 @@ describe('rnnRecurrence', () => {
         },
       ),
     ).toThrow("use 'step' or 'auto'");
+    expect(() =>
+      g.rnnRecurrence(
+        g.zeros([1, 1, 6], { device }),
+        g.zeros([1, 6], { device }),
+        g.zeros([6, 6], { device }),
+        { variant: 'fused' },
+      ),
+    ).toThrow("variant 'fused' needs hidden % 4 = 0, got 6");
   });
 });

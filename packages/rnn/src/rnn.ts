@@ -27,8 +27,11 @@ export interface RNNOptions {
   /** Dropout on each layer's output except the last (training mode only). */
   dropout?: number;
   bidirectional?: boolean;
-  /** Fused recurrence form (see `rnnRecurrence`): 'auto' (default), 'step' or 'sequence'. */
-  variant?: 'auto' | 'step' | 'sequence';
+  /**
+   * Fused recurrence form (see `rnnRecurrence`): 'auto' (default: 'fused' when hidden % 4 = 0),
+   * 'fused', 'step' or 'sequence'.
+   */
+  variant?: 'auto' | 'fused' | 'step' | 'sequence';
   device?: Device;
   generator?: Generator;
 }
@@ -59,7 +62,7 @@ export class RNN extends nn.Module {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
-  readonly variant: 'auto' | 'step' | 'sequence';
+  readonly variant: 'auto' | 'fused' | 'step' | 'sequence';
 
   constructor(
     readonly inputSize: number,

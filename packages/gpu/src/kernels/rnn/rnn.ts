@@ -1,9 +1,10 @@
-import { record } from '../../autograd/grad-mode.js';
+import { noGrad, record } from '../../autograd/grad-mode.js';
 import type { GpuDispatch } from '../../backend/webgpu.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { contiguous, reshape, slice, transpose } from '../../views.js';
 import { cpuData, onBackend, requireFloat, sameDevice } from '../common.js';
+import { assign } from '../elementwise/arith.js';
 import { matmul } from '../matmul/matmul.js';
 import {
   ACTIVATION_CODE,
@@ -18,6 +19,12 @@ import {
   rnnStepBackwardWGSL,
   rnnStepForwardWGSL,
 } from './rnn.wgsl.js';
+import {
+  fusedGroups,
+  fusedParamWords,
+  rnnFusedBackwardWGSL,
+  rnnFusedForwardWGSL,
+} from './rnn-fused.wgsl.js';
 
 export type { RnnActivation } from './rnn.wgsl.js';
 export { RNN_SEQUENCE_MAX_HIDDEN } from './rnn.wgsl.js';
@@ -28,10 +35,17 @@ export interface RnnRecurrenceOptions {
   /** i32 (B): steps t ≥ lengths[b] leave sequence b's state unchanged and get no gradient. */
   lengths?: Tensor | null;
   /**
-   * 'step': one dispatch per time step (forward and backward); 'sequence': one dispatch for
-   * all steps (hidden ≤ 1024); 'auto' (default): 'sequence' when it fits.
+   * 'fused': one vec4 dispatch per step with the matvec, projection add, activation and mask
+   * fused (hidden a multiple of 4; the fastest form); 'step': the older 16×16-tiled step
+   * kernel (any hidden size); 'sequence': one dispatch for all steps (hidden ≤ 1024);
+   * 'auto' (default): 'fused' when hidden % 4 = 0, else 'sequence' when it fits, else 'step'.
    */
-  variant?: 'auto' | 'step' | 'sequence';
+  variant?: 'auto' | 'fused' | 'step' | 'sequence';
+  /**
+   * 'fused' only: use the subgroup kernels (default: when the adapter has subgroups). true on
+   * an adapter without them is an error; false forces the generic kernels.
+   */
+  subgroups?: boolean;
 }
 
 const params = (l: RnnLayout, t: number): number[] => [
@@ -94,6 +108,19 @@ export function rnnRecurrence(
     throw new Error(
       `${op}: variant 'sequence' needs hidden ≤ ${RNN_SEQUENCE_MAX_HIDDEN}, got ${H}; use 'step' or 'auto'`,
     );
+  }
+  if (variant === 'fused' && H % 4 !== 0) {
+    throw new Error(
+      `${op}: variant 'fused' needs hidden % 4 = 0, got ${H}; use 'step', 'sequence' or 'auto'`,
+    );
+  }
+  if (!['auto', 'fused', 'step', 'sequence'].includes(variant)) {
+    throw new Error(
+      `${op}: variant must be 'auto', 'fused', 'step' or 'sequence', got '${variant}'`,
+    );
+  }
+  if (variant === 'fused' || (variant === 'auto' && H % 4 === 0)) {
+    return fusedRecurrence(xproj, h0, whh, lengths, act, options.subgroups);
   }
   const sequence = variant === 'sequence' || (variant === 'auto' && fits);
   const x = contiguous(xproj);
@@ -214,6 +241,156 @@ export function rnnRecurrence(
             writes: [4, 5, 6],
             params: params(gl, t),
             workgroups: Math.ceil(B / RNN_TILE) * Math.ceil(H / RNN_TILE),
+          });
+        }
+        for (const d of out) backend.dispatch(d);
+        carry.dispose(); // the pool reuses it only for commands recorded later
+        return undefined;
+      },
+    );
+    let dw: Tensor | null = null;
+    if (whh.requiresGrad) {
+      // dW_hh[j, k] = Σ_{t,b} dz[t, b, j] · S[t, b, k]: every step in one matmul.
+      const prev = reshape(slice(states, 0, 0, T), [T * B, H]); // (T·B, H)
+      dw = matmul(transpose(reshape(dz, [T * B, H])), prev); // (H, H)
+    }
+    return [xproj.requiresGrad ? dz : null, h0.requiresGrad ? dh0 : null, dw];
+  });
+  return states;
+}
+
+/** A contiguous tensor whose offset is a multiple of 4 floats (the fused kernels read vec4s). */
+function aligned(t: Tensor): Tensor {
+  const c = contiguous(t);
+  return c.offset % 4 === 0 ? c : contiguous(c, true);
+}
+
+/** A contiguous tensor at offset 0. */
+function fresh(t: Tensor): Tensor {
+  return t.isContiguous && t.offset === 0 ? t : contiguous(t, true);
+}
+
+/**
+ * The 'fused' form (rnn-fused.wgsl.ts): forward T dispatches; backward T + 1 plus one matmul
+ * for dW_hh. Same results and autograd contract as the other forms.
+ */
+function fusedRecurrence(
+  xproj: Tensor,
+  h0: Tensor,
+  whh: Tensor,
+  lengths: Tensor | null,
+  act: RnnActivation,
+  subgroups: boolean | undefined,
+): Tensor {
+  const op = 'rnnRecurrence';
+  const [T, B, H] = xproj.shape;
+  const h4 = H / 4;
+  const device = xproj.device;
+  const { x, w, wt, len, states } = noGrad(() => {
+    const x = aligned(xproj);
+    const w = fresh(whh);
+    const wt = contiguous(transpose(w), true); // (H, H): rows are the contracted index
+    const len = lengths ? fresh(lengths) : null;
+    const states = empty([T + 1, B, H], { device });
+    assign(reshape(slice(states, 0, 0, 1), [B, H]), h0);
+    return { x, w, wt, len, states };
+  });
+  const layout: RnnLayout = {
+    T,
+    B,
+    H,
+    act,
+    hasLengths: !!len,
+    offX: x.offset,
+    offH0: 0,
+    offW: 0,
+    offG: 0,
+  };
+  const lenData = (): ArrayLike<number> | null => (len ? cpuData(len) : null);
+  const useSubgroups = (hasSubgroups: boolean): boolean => {
+    if (subgroups && !hasSubgroups) {
+      throw new Error(
+        `${op}: subgroups: true, but this adapter has no subgroups; leave it unset to choose automatically`,
+      );
+    }
+    return subgroups ?? hasSubgroups;
+  };
+  const words = (t: number, isFinal: boolean, offX: number, offG: number) =>
+    fusedParamWords({
+      T,
+      B,
+      h4,
+      t,
+      act: ACTIVATION_CODE[act],
+      hasLengths: !!len,
+      isFinal,
+      offX,
+      offG,
+    });
+  onBackend(
+    states,
+    () =>
+      rnnForwardReference(
+        layout,
+        cpuData(x),
+        cpuData(states), // S[0] already holds h0 (offH0 = 0)
+        cpuData(w),
+        lenData(),
+        cpuData(states),
+      ),
+    (backend) => {
+      const sg = useSubgroups(backend.hasSubgroups);
+      const out: GpuDispatch[] = [];
+      for (let t = 0; t < T; t++) {
+        out.push({
+          key: `rnn:fused-forward${sg ? ':sg' : ''}`,
+          code: () => rnnFusedForwardWGSL(sg),
+          buffers: [x.storage, wt.storage, len?.storage ?? backend.unusedBinding, states.storage],
+          params: words(t, false, x.offset / 4, 0),
+          workgroups: fusedGroups(sg, B, h4),
+        });
+      }
+      return out;
+    },
+  );
+  wt.dispose();
+  record(states, op, [xproj, h0, whh], (g) => {
+    const gc = aligned(g);
+    const gl = { ...layout, offG: gc.offset };
+    const dz = empty([T, B, H], { device }); // (T, B, H) = dL/dxproj
+    const dh0 = empty([B, H], { device });
+    onBackend(
+      dz,
+      () =>
+        rnnBackwardReference(
+          gl,
+          cpuData(states),
+          cpuData(w),
+          cpuData(gc),
+          lenData(),
+          cpuData(dz),
+          cpuData(dh0),
+        ),
+      (backend) => {
+        const sg = useSubgroups(backend.hasSubgroups);
+        const carry = empty([B, H], { device });
+        const out: GpuDispatch[] = [];
+        for (let t = T - 1; t >= -1; t--) {
+          out.push({
+            key: `rnn:fused-backward${sg ? ':sg' : ''}`,
+            code: () => rnnFusedBackwardWGSL(sg),
+            buffers: [
+              states.storage,
+              w.storage,
+              gc.storage,
+              len?.storage ?? backend.unusedBinding,
+              dz.storage,
+              carry.storage,
+              dh0.storage,
+            ],
+            writes: [4, 5, 6],
+            params: words(Math.max(t, 0), t < 0, 0, gc.offset / 4),
+            workgroups: fusedGroups(sg, B, h4),
           });
         }
         for (const d of out) backend.dispatch(d);
