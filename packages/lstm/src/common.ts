@@ -1,11 +1,14 @@
 import {
+  add,
   type Device,
   type Generator,
+  mul,
   nn,
   reshape,
   shapeToString,
   slice,
   stack,
+  sub,
   type Tensor,
   tensor,
   zeros,
@@ -129,4 +132,9 @@ export function stackSteps(steps: Tensor[], lengths: number[] | undefined): Tens
   let mask = lengthsToMask(lengths, steps.length, { device: s.device }); // (T, B)
   for (let d = 2; d < s.rank; d++) mask = mask.reshape([...mask.shape, 1]);
   return s.mul(mask);
+}
+
+/** Padded steps keep the state: s ← s + m ⊙ (s' − s) with the (B, 1) step mask m (null: s'). */
+export function keepPadded(mask: Tensor | null, state: Tensor, next: Tensor): Tensor {
+  return mask ? add(state, mul(mask, sub(next, state))) : next;
 }

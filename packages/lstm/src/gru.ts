@@ -3,7 +3,6 @@ import {
   gruScan,
   matmul,
   mul,
-  nn,
   reshape,
   sigmoid,
   slice,
@@ -14,17 +13,15 @@ import {
   transpose,
   zeros,
 } from '@scratchseq/gpu';
-import { type HiddenTap, runStacked } from '@scratchseq/rnn';
+import type { HiddenTap } from '@scratchseq/rnn';
 import {
-  checkLayerOptions,
   type Inspection,
-  prepareInput,
+  keepPadded,
   type RecurrentForwardOptions,
   type RecurrentLayerOptions,
   stackSteps,
   stateSlice,
   stepMask,
-  uniformParameter,
   unreverse,
 } from './common.js';
 import {
@@ -33,6 +30,7 @@ import {
   gruHiddenWeightsUnitMajor,
   inputWeightsUnitMajorT,
 } from './layout.js';
+import { GatedCell, RecurrentStack, zeroState } from './stacked.js';
 
 /**
  * One GRU step in plain ops, PyTorch/cuDNN form (the reset gate scales the hidden matmul's
@@ -60,33 +58,19 @@ function gruStep(
 }
 
 /** GRU cell for one step (torch.nn.GRUCell): weight_ih (3H, I), weight_hh (3H, H), biases (3H), gates r, z, n. */
-export class GRUCell extends nn.Module {
-  weight_ih: Tensor; // (3H, I)
-  weight_hh: Tensor; // (3H, H)
-  bias_ih: Tensor | null; // (3H)
-  bias_hh: Tensor | null; // (3H)
-
+export class GRUCell extends GatedCell {
   constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
+    inputSize: number,
+    hiddenSize: number,
     options: Pick<RecurrentLayerOptions, 'bias' | 'device' | 'generator'> = {},
   ) {
-    super();
-    const H = hiddenSize;
-    this.weight_ih = uniformParameter([3 * H, inputSize], H, options);
-    this.weight_hh = uniformParameter([3 * H, H], H, options);
-    const bias = options.bias ?? true;
-    this.bias_ih = bias ? uniformParameter([3 * H], H, options) : null;
-    this.bias_hh = bias ? uniformParameter([3 * H], H, options) : null;
+    super('GRUCell', 3, inputSize, hiddenSize, options);
   }
 
   /** x (B, I); h (B, H) or zeros. Returns h'. */
   forward(x: Tensor, h?: Tensor): Tensor {
-    if (x.rank !== 2 || x.shape[1] !== this.inputSize)
-      throw new Error(
-        `GRUCell: expected input of shape (B, ${this.inputSize}), got (${x.shape.join(', ')})`,
-      );
-    const state = h ?? zeros([x.shape[0], this.hiddenSize], { device: x.device });
+    this.checkInput(x);
+    const state = h ?? zeroState(x.shape[0], this.hiddenSize, x.device);
     let pre = matmul(x, transpose(this.weight_ih));
     if (this.bias_ih) pre = add(pre, this.bias_ih);
     return gruStep(pre, state, this.weight_hh, this.bias_hh, this.hiddenSize).h;
@@ -98,43 +82,10 @@ export class GRUCell extends nn.Module {
  * `weight_hh_l{k}` (3H, H), `bias_ih_l{k}`, `bias_hh_l{k}` (3H), `_reverse`), gate order r, z, n.
  * One matmul for every step's input projection, then `gruScan`: one fused dispatch per step.
  */
-export class GRU extends nn.Module {
-  readonly numLayers: number;
-  readonly bias: boolean;
-  readonly batchFirst: boolean;
-  readonly dropout: number;
-  readonly bidirectional: boolean;
-
-  constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
-    options: RecurrentLayerOptions = {},
-  ) {
-    super();
-    checkLayerOptions('GRU', options);
-    this.numLayers = options.numLayers ?? 1;
-    this.bias = options.bias ?? true;
-    this.batchFirst = options.batchFirst ?? false;
-    this.dropout = options.dropout ?? 0;
-    this.bidirectional = options.bidirectional ?? false;
-    const H = hiddenSize;
-    const D = this.bidirectional ? 2 : 1;
-    for (let layer = 0; layer < this.numLayers; layer++) {
-      const inSize = layer === 0 ? inputSize : H * D;
-      for (let dir = 0; dir < D; dir++) {
-        const sfx = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
-        this.registerParameter(`weight_ih${sfx}`, uniformParameter([3 * H, inSize], H, options));
-        this.registerParameter(`weight_hh${sfx}`, uniformParameter([3 * H, H], H, options));
-        if (this.bias) {
-          this.registerParameter(`bias_ih${sfx}`, uniformParameter([3 * H], H, options));
-          this.registerParameter(`bias_hh${sfx}`, uniformParameter([3 * H], H, options));
-        }
-      }
-    }
-  }
-
-  private param(name: string): Tensor {
-    return (this as unknown as Record<string, Tensor>)[name];
+export class GRU extends RecurrentStack {
+  constructor(inputSize: number, hiddenSize: number, options: RecurrentLayerOptions = {}) {
+    super('GRU', inputSize, hiddenSize, options);
+    this.registerGateParameters(3, hiddenSize, options);
   }
 
   /**
@@ -146,40 +97,18 @@ export class GRU extends nn.Module {
     h0?: Tensor | null,
     options: RecurrentForwardOptions = {},
   ): { output: Tensor; h: Tensor; inspection?: Inspection } {
-    const { x, B, lengths, lengthsTensor } = prepareInput(
-      'GRU',
-      input,
-      this.inputSize,
-      this.batchFirst,
-      options.lengths,
-    );
-    const D = this.bidirectional ? 2 : 1;
     const H = this.hiddenSize;
-    const L = this.numLayers;
-    const inspection: Inspection | undefined = options.inspect
-      ? { gates: [], cells: [] }
-      : undefined;
-    const { output, states } = runStacked<Tensor>(x, {
-      numLayers: L,
-      bidirectional: this.bidirectional,
-      dropout: this.dropout,
-      training: this.training,
-      lengths,
-      initialState: (layer, dir) => stateSlice('GRU', 'h0', h0, layer * D + dir, [L * D, B, H]),
-      run: (layer, dir, src, st) => {
-        const sfx = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
-        const tap = options.tap && layer === L - 1 && dir === 0 ? options.tap : undefined;
-        const start = st ?? zeros([B, H], { device: x.device });
+    const LD = this.numLayers * this.directions;
+    const { output, states, inspection } = this.runLayers<Tensor>(input, options, {
+      initialState: (i, B) => stateSlice('GRU', 'h0', h0, i, [LD, B, H]),
+      run: ({ dir, src, state, sfx, tap }, { B, device, lengths, lengthsTensor, inspection }) => {
+        const start = state ?? zeroState(B, H, device);
         const r = this.runDirection(src, start, sfx, lengths, lengthsTensor, tap, !!inspection);
         if (inspection && r.gates) inspection.gates.push(unreverse(r.gates, dir, lengths));
         return { output: r.output, state: r.h };
       },
     });
-    return {
-      output: this.batchFirst ? output.transpose(0, 1) : output,
-      h: stack(states, 0),
-      ...(inspection ? { inspection } : {}),
-    };
+    return { output, h: stack(states, 0), ...(inspection ? { inspection } : {}) };
   }
 
   private runDirection(
@@ -193,10 +122,7 @@ export class GRU extends nn.Module {
   ): { output: Tensor; h: Tensor; gates?: Tensor } {
     const [T, B, F] = x.shape;
     const H = this.hiddenSize;
-    const wih = this.param(`weight_ih${sfx}`);
-    const whh = this.param(`weight_hh${sfx}`);
-    const bih = this.bias ? this.param(`bias_ih${sfx}`) : null;
-    const bhh = this.bias ? this.param(`bias_hh${sfx}`) : null;
+    const { wih, whh, bih, bhh } = this.gateParameters(sfx);
     const x2 = reshape(x, [T * B, F]);
     if (!tap) {
       let xproj = matmul(x2, inputWeightsUnitMajorT(wih, 3, H)); // (T·B, 4H): r z n ·
@@ -222,8 +148,7 @@ export class GRU extends nn.Module {
     const gates: Tensor[] = [];
     for (let t = 0; t < T; t++) {
       const step = gruStep(reshape(slice(pre, 0, t, t + 1), [B, 3 * H]), h, whh, bhh, H);
-      const m = stepMask(lengths, t, x.device);
-      h = m ? add(h, mul(m, sub(step.h, h))) : step.h;
+      h = keepPadded(stepMask(lengths, t, x.device), h, step.h);
       h = tap(t, h);
       outs.push(h);
       if (inspect) gates.push(step.gates);

@@ -3,23 +3,19 @@ import {
   lstmScan,
   matmul,
   mul,
-  nn,
   reshape,
   sigmoid,
   slice,
   stack,
-  sub,
   type Tensor,
   tanh,
   transpose,
   writeTensor,
-  zeros,
 } from '@scratchseq/gpu';
-import { type HiddenTap, runStacked } from '@scratchseq/rnn';
+import type { HiddenTap } from '@scratchseq/rnn';
 import {
-  checkLayerOptions,
   type Inspection,
-  prepareInput,
+  keepPadded,
   type RecurrentForwardOptions,
   type RecurrentLayerOptions,
   stackSteps,
@@ -29,6 +25,7 @@ import {
   unreverse,
 } from './common.js';
 import { inputWeightsUnitMajorT, lstmBiasUnitMajor, lstmHiddenWeightsUnitMajor } from './layout.js';
+import { GatedCell, RecurrentStack, zeroState } from './stacked.js';
 
 export interface LSTMOptions extends RecurrentLayerOptions {
   /** LSTM with projections (Sak et al. 2014; PyTorch `proj_size`): h_t = W_hr·(o ⊙ tanh c_t), size projSize. */
@@ -94,40 +91,23 @@ function lstmStep(
  * LSTM cell for one step (torch.nn.LSTMCell): parameters weight_ih (4H, I), weight_hh (4H, H),
  * bias_ih, bias_hh (4H), gates in PyTorch's order i, f, g, o.
  */
-export class LSTMCell extends nn.Module {
-  weight_ih: Tensor; // (4H, I)
-  weight_hh: Tensor; // (4H, H)
-  bias_ih: Tensor | null; // (4H)
-  bias_hh: Tensor | null; // (4H)
-
+export class LSTMCell extends GatedCell {
   constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
+    inputSize: number,
+    hiddenSize: number,
     options: Pick<LSTMOptions, 'bias' | 'forgetBias' | 'device' | 'generator'> = {},
   ) {
-    super();
-    const H = hiddenSize;
-    this.weight_ih = uniformParameter([4 * H, inputSize], H, options);
-    this.weight_hh = uniformParameter([4 * H, H], H, options);
-    const bias = options.bias ?? true;
-    this.bias_ih = bias ? uniformParameter([4 * H], H, options) : null;
-    this.bias_hh = bias ? uniformParameter([4 * H], H, options) : null;
+    super('LSTMCell', 4, inputSize, hiddenSize, options);
     if (options.forgetBias !== undefined && this.bias_ih && this.bias_hh)
-      setForgetBias(this.bias_ih, this.bias_hh, H, options.forgetBias);
+      setForgetBias(this.bias_ih, this.bias_hh, hiddenSize, options.forgetBias);
   }
 
   /** x (B, I); state [h (B, H), c (B, H)] or zeros. Returns [h', c']. */
   forward(x: Tensor, state?: [Tensor, Tensor]): [Tensor, Tensor] {
     const B = x.shape[0];
     const H = this.hiddenSize;
-    if (x.rank !== 2 || x.shape[1] !== this.inputSize)
-      throw new Error(
-        `LSTMCell: expected input of shape (B, ${this.inputSize}), got (${x.shape.join(', ')})`,
-      );
-    const [h, c] = state ?? [
-      zeros([B, H], { device: x.device }),
-      zeros([B, H], { device: x.device }),
-    ];
+    this.checkInput(x);
+    const [h, c] = state ?? [zeroState(B, H, x.device), zeroState(B, H, x.device)];
     let pre = matmul(x, transpose(this.weight_ih));
     if (this.bias_ih && this.bias_hh) pre = add(pre, add(this.bias_ih, this.bias_hh));
     const r = lstmStep(pre, h, c, this.weight_hh, H);
@@ -157,27 +137,12 @@ function setForgetBias(bih: Tensor, bhh: Tensor, H: number, value: number): void
  * `lstmScan` runs ONE fused dispatch per step (recurrent matmul + gates + state update), and
  * one per step backward. Projections, peepholes and taps run the composed per-step form.
  */
-export class LSTM extends nn.Module {
-  readonly numLayers: number;
-  readonly bias: boolean;
-  readonly batchFirst: boolean;
-  readonly dropout: number;
-  readonly bidirectional: boolean;
+export class LSTM extends RecurrentStack {
   readonly projSize: number;
   readonly peephole: boolean;
 
-  constructor(
-    readonly inputSize: number,
-    readonly hiddenSize: number,
-    options: LSTMOptions = {},
-  ) {
-    super();
-    checkLayerOptions('LSTM', options);
-    this.numLayers = options.numLayers ?? 1;
-    this.bias = options.bias ?? true;
-    this.batchFirst = options.batchFirst ?? false;
-    this.dropout = options.dropout ?? 0;
-    this.bidirectional = options.bidirectional ?? false;
+  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
+    super('LSTM', inputSize, hiddenSize, options);
     this.projSize = options.projSize ?? 0;
     this.peephole = options.peephole ?? false;
     const H = hiddenSize;
@@ -187,34 +152,14 @@ export class LSTM extends nn.Module {
       );
     }
     const P = this.projSize || H;
-    const D = this.bidirectional ? 2 : 1;
-    for (let layer = 0; layer < this.numLayers; layer++) {
-      const inSize = layer === 0 ? inputSize : P * D;
-      for (let dir = 0; dir < D; dir++) {
-        const sfx = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
-        this.registerParameter(`weight_ih${sfx}`, uniformParameter([4 * H, inSize], H, options));
-        this.registerParameter(`weight_hh${sfx}`, uniformParameter([4 * H, P], H, options));
-        if (this.bias) {
-          const bih = this.registerParameter(
-            `bias_ih${sfx}`,
-            uniformParameter([4 * H], H, options),
-          );
-          const bhh = this.registerParameter(
-            `bias_hh${sfx}`,
-            uniformParameter([4 * H], H, options),
-          );
-          if (options.forgetBias !== undefined) setForgetBias(bih, bhh, H, options.forgetBias);
-        }
-        if (this.projSize)
-          this.registerParameter(`weight_hr${sfx}`, uniformParameter([P, H], H, options));
-        if (this.peephole)
-          this.registerParameter(`weight_peephole${sfx}`, uniformParameter([3, H], H, options));
-      }
-    }
-  }
-
-  private param(name: string): Tensor {
-    return (this as unknown as Record<string, Tensor>)[name];
+    this.registerGateParameters(4, P, options, (sfx, biases) => {
+      if (biases && options.forgetBias !== undefined)
+        setForgetBias(biases.bih, biases.bhh, H, options.forgetBias);
+      if (this.projSize)
+        this.registerParameter(`weight_hr${sfx}`, uniformParameter([P, H], H, options));
+      if (this.peephole)
+        this.registerParameter(`weight_peephole${sfx}`, uniformParameter([3, H], H, options));
+    });
   }
 
   /**
@@ -227,41 +172,22 @@ export class LSTM extends nn.Module {
     state?: LSTMState | null,
     options: RecurrentForwardOptions = {},
   ): { output: Tensor; h: Tensor; c: Tensor; inspection?: Inspection } {
-    const { x, B, lengths, lengthsTensor } = prepareInput(
-      'LSTM',
-      input,
-      this.inputSize,
-      this.batchFirst,
-      options.lengths,
-    );
-    const D = this.bidirectional ? 2 : 1;
     const H = this.hiddenSize;
     const P = this.projSize || H;
-    const L = this.numLayers;
-    const inspection: Inspection | undefined = options.inspect
-      ? { gates: [], cells: [] }
-      : undefined;
-    const { output, states } = runStacked<[Tensor, Tensor]>(x, {
-      numLayers: L,
-      bidirectional: this.bidirectional,
-      dropout: this.dropout,
-      training: this.training,
-      lengths,
-      initialState: (layer, dir) => {
-        const i = layer * D + dir;
-        const h0 = stateSlice('LSTM', 'h0', state?.h, i, [L * D, B, P]);
-        const c0 = stateSlice('LSTM', 'c0', state?.c, i, [L * D, B, H]);
+    const LD = this.numLayers * this.directions;
+    const { output, states, inspection } = this.runLayers<[Tensor, Tensor]>(input, options, {
+      initialState: (i, B, device) => {
+        const h0 = stateSlice('LSTM', 'h0', state?.h, i, [LD, B, P]);
+        const c0 = stateSlice('LSTM', 'c0', state?.c, i, [LD, B, H]);
         return h0 || c0
-          ? [h0 ?? zeros([B, P], { device: x.device }), c0 ?? zeros([B, H], { device: x.device })]
+          ? [h0 ?? zeroState(B, P, device), c0 ?? zeroState(B, H, device)]
           : undefined;
       },
-      run: (layer, dir, src, st) => {
-        const sfx = `_l${layer}${dir === 1 ? '_reverse' : ''}`;
-        const [h0, c0] = st ?? [
-          zeros([B, P], { device: x.device }),
-          zeros([B, H], { device: x.device }),
-        ];
-        const tap = options.tap && layer === L - 1 && dir === 0 ? options.tap : undefined;
+      run: (
+        { dir, src, state: st, sfx, tap },
+        { B, device, lengths, lengthsTensor, inspection },
+      ) => {
+        const [h0, c0] = st ?? [zeroState(B, P, device), zeroState(B, H, device)];
         const r = this.runDirection(src, h0, c0, sfx, lengths, lengthsTensor, tap, !!inspection);
         if (inspection && r.gates && r.cells) {
           inspection.gates.push(unreverse(r.gates, dir, lengths));
@@ -278,12 +204,7 @@ export class LSTM extends nn.Module {
       states.map((s) => s[1]),
       0,
     ); // (L·D, B, H)
-    return {
-      output: this.batchFirst ? output.transpose(0, 1) : output,
-      h,
-      c,
-      ...(inspection ? { inspection } : {}),
-    };
+    return { output, h, c, ...(inspection ? { inspection } : {}) };
   }
 
   private runDirection(
@@ -298,10 +219,7 @@ export class LSTM extends nn.Module {
   ): { output: Tensor; h: Tensor; c: Tensor; gates?: Tensor; cells?: Tensor } {
     const [T, B, F] = x.shape;
     const H = this.hiddenSize;
-    const wih = this.param(`weight_ih${sfx}`);
-    const whh = this.param(`weight_hh${sfx}`);
-    const bih = this.bias ? this.param(`bias_ih${sfx}`) : null;
-    const bhh = this.bias ? this.param(`bias_hh${sfx}`) : null;
+    const { wih, whh, bih, bhh } = this.gateParameters(sfx);
     const x2 = reshape(x, [T * B, F]); // (T·B, F)
     if (!this.projSize && !this.peephole && !tap) {
       // Fused: one matmul for every step's input projection, then one dispatch per step.
@@ -333,9 +251,8 @@ export class LSTM extends nn.Module {
     for (let t = 0; t < T; t++) {
       const step = lstmStep(reshape(slice(pre, 0, t, t + 1), [B, 4 * H]), h, c, whh, H, peep, whr);
       const m = stepMask(lengths, t, x.device); // (B, 1)
-      // Padded steps keep the state: s ← s + m ⊙ (s' − s).
-      h = m ? add(h, mul(m, sub(step.h, h))) : step.h;
-      c = m ? add(c, mul(m, sub(step.c, c))) : step.c;
+      h = keepPadded(m, h, step.h);
+      c = keepPadded(m, c, step.c);
       if (tap) h = tap(t, h);
       outs.push(h);
       if (inspect) {
