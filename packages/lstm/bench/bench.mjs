@@ -92,7 +92,8 @@ function maxDiff(a, b, n) {
 /** Rows of a (G·H, n) gate-major matrix reordered by gate: order[k] = source gate of gate k. */
 function reorderGates(w, H_, n, order) {
   const out = new Float32Array(w.length);
-  order.forEach((src, k) => out.set(w.subarray(src * H_ * n, (src + 1) * H_ * n), k * H_ * n));
+  for (const [k, src] of order.entries())
+    out.set(w.subarray(src * H_ * n, (src + 1) * H_ * n), k * H_ * n);
   return out;
 }
 

@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as g from '@scratchseq/gpu';
+import { escapeXml } from '@scratchseq/metrics';
 import { seededRandom } from '@scratchseq/rnn';
 import { LSTM } from '../src/index.js';
 
@@ -96,9 +97,6 @@ function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
 }
 
-const escape = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
 /** Blue (−1) – white (0) – red (+1). */
 function shade(v: number): string {
   const t = Math.max(-1, Math.min(1, v));
@@ -120,7 +118,7 @@ export function cellTextSvg(
   panels.forEach((p, k) => {
     const y0 = k * panelHeight;
     parts.push(
-      `<text x="10" y="${y0 + lh}" font-family="system-ui, sans-serif" font-size="13" font-weight="bold">${escape(p.title)}</text>`,
+      `<text x="10" y="${y0 + lh}" font-family="system-ui, sans-serif" font-size="13" font-weight="bold">${escapeXml(p.title)}</text>`,
     );
     let i = 0;
     lines.forEach((line, r) => {
@@ -132,7 +130,7 @@ export function cellTextSvg(
         );
         if (c < line.length)
           parts.push(
-            `<text x="${x + 1}" y="${y}" font-family="monospace" font-size="12">${escape(line[c])}</text>`,
+            `<text x="${x + 1}" y="${y}" font-family="monospace" font-size="12">${escapeXml(line[c])}</text>`,
           );
       }
     });

@@ -23,7 +23,8 @@ export interface ImportOptions {
 function reorderGates(w: ArrayLike<number>, H: number, n: number, order: number[]): Float32Array {
   const out = new Float32Array(order.length * H * n);
   const src = Float32Array.from(w);
-  order.forEach((from, k) => out.set(src.subarray(from * H * n, (from + 1) * H * n), k * H * n));
+  for (const [k, from] of order.entries())
+    out.set(src.subarray(from * H * n, (from + 1) * H * n), k * H * n);
   return out;
 }
 

@@ -46,7 +46,7 @@ describe('LSTM and GRU layers', () => {
       const fused = await outputsAndGrads(model, x, false, lengths);
       const composed = await outputsAndGrads(model, x, true, lengths);
       expectClose('output', fused.out, composed.out);
-      fused.grads.forEach((gr, i) => expectClose(`grad ${i}`, gr, composed.grads[i]));
+      for (const [i, gr] of fused.grads.entries()) expectClose(`grad ${i}`, gr, composed.grads[i]);
     });
   }
 
