@@ -17,6 +17,13 @@ export {
 } from './cells.js';
 export { clipGradNorm, clipGradValue } from './clip.js';
 export {
+  type RecurrentDecodeState,
+  type RecurrentLanguageModel,
+  type RecurrentNextTokenModel,
+  type RecurrentState,
+  recurrentNextTokenModel,
+} from './decoding.js';
+export {
   type GradientNormsThroughTime,
   gradientNormsThroughTime,
   type HiddenTap,
