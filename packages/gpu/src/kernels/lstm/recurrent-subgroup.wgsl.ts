@@ -1,5 +1,15 @@
-import { WGSL_WORKGROUP_INDEX } from '../common.js';
-import type { RecurrentCell } from './recurrent.wgsl.js';
+import {
+  GRU_GATES_WGSL,
+  LSTM_GATES_WGSL,
+  RECURRENT_BACKWARD_BINDINGS,
+  RECURRENT_HEADER,
+  type RecurrentCell,
+  recurrentAccumulatorInit,
+  recurrentBackwardStep,
+  recurrentForwardBindings,
+  recurrentNextSetup,
+  recurrentRowSetup,
+} from './recurrent.wgsl.js';
 
 /**
  * The fused recurrent steps for adapters with subgroups, shaped like the subgroup matmul
@@ -22,46 +32,13 @@ export const SG_UNITS = 1;
  */
 export const SG_BACK_ROWS = 16;
 
-const HEADER = /* wgsl */ `
-struct Params { t: u32, b: u32, h4: u32, s: u32, reverse: u32, hasLen: u32, isFinal: u32,
-  offCur: u32, offNext: u32, offC: u32, offXp: u32, offW: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-${WGSL_WORKGROUP_INDEX}
-fn sigmoid_(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
-fn tanh_(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
-fn seqLen(b: u32) -> u32 { return select(p.t, u32(lens[b]), p.hasLen == 1u); }
-fn timeAt(s: u32, len: u32) -> u32 { return select(s, len - 1u - s, p.reverse == 1u); }`;
-
 const rows = [...Array(SG_ROWS).keys()];
 const units = [...Array(SG_UNITS).keys()];
-
-function rowSetup(step: string, count = SG_ROWS): string {
-  return [...Array(count).keys()]
-    .map(
-      (r) => `
-  let row${r} = rb * ${count}u + ${r}u;
-  let b${r} = min(row${r}, p.b - 1u);
-  let len${r} = seqLen(b${r});
-  let ok${r} = row${r} < p.b && ${step} < len${r};
-  let xt${r} = select(0u, timeAt(${step}, len${r}), ok${r});`,
-    )
-    .join('');
-}
 
 /** `out`, `hin`, `cells` are read as floats here (offsets in floats = 4 × the vec4 offsets). */
 export function recurrentForwardSubgroupWGSL(cell: RecurrentCell): string {
   const lstm = cell === 'lstm';
-  const init = rows
-    .map((r) =>
-      units
-        .map((u) =>
-          lstm
-            ? `  var a${r}_${u} = xp[p.offXp + (xt${r} * p.b + b${r}) * hp + jc${u}];`
-            : `  var a${r}_${u} = bias[jc${u}];`,
-        )
-        .join('\n'),
-    )
-    .join('\n');
+  const init = recurrentAccumulatorInit(lstm, rows, units, (u) => `jc${u}`);
   const inner = [...Array(SG_LANES).keys()]
     .map((q) => {
       const loads = units
@@ -89,7 +66,7 @@ export function recurrentForwardSubgroupWGSL(cell: RecurrentCell): string {
       let a = a${r}_${u};`;
           if (lstm) {
             return `${common}
-      let i = sigmoid_(a.x); let f = sigmoid_(a.y); let g = tanh_(a.z); let o = sigmoid_(a.w);
+      ${LSTM_GATES_WGSL}
       let c = f * out[p.offC * 4u + b${r} * hp + ${j}] + i * g;
       let h = o * tanh_(c);
       out[p.offC * 4u + b${r} * hp + ${j}] = c;
@@ -100,7 +77,7 @@ export function recurrentForwardSubgroupWGSL(cell: RecurrentCell): string {
           }
           return `${common}
       let x = xp[p.offXp + at];
-      let r = sigmoid_(x.x + a.x); let z = sigmoid_(x.y + a.y); let n = tanh_(x.z + r * a.w);
+      ${GRU_GATES_WGSL}
       let h = (1.0 - z) * n + z * hPrev;
       gates[at] = vec4<f32>(r, z, n, a.w);
       out[at] = h; out[nxt${r} + ${j}] = h; hin[at] = hPrev;
@@ -121,16 +98,8 @@ ${carry}
   }`;
     })
     .join('');
-  return /* wgsl */ `enable subgroups;
-@group(0) @binding(1) var<storage, read> xp: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> wT: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> lens: array<i32>;
-@group(0) @binding(4) var<storage, read> bias: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
-@group(0) @binding(6) var<storage, read_write> gates: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> cells: array<f32>;
-@group(0) @binding(8) var<storage, read_write> hin: array<f32>;
-${HEADER}
+  return /* wgsl */ `enable subgroups;${recurrentForwardBindings('f32')}
+${RECURRENT_HEADER}
 @compute @workgroup_size(${SG_LANES})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(subgroup_invocation_id) lane: u32) {
@@ -141,7 +110,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let rb = w / blocks;
   if (rb * ${SG_ROWS}u >= p.b) { return; }
 ${units.map((u) => `  let j${u} = ub * ${SG_LANES * SG_UNITS}u + ${u * SG_LANES}u + lane;\n  let jc${u} = min(j${u}, hp - 1u);`).join('\n')}
-${rowSetup('p.s')}
+${recurrentRowSetup('p.s', SG_ROWS)}
 ${init}
   for (var k0 = 0u; k0 < hp; k0 += ${SG_LANES}u) {
     let kl = k0 + lane;
@@ -172,79 +141,9 @@ export function recurrentBackwardSubgroupWGSL(cell: RecurrentCell): string {
       return `    {\n${loads}\n${fmas}\n    }`;
     })
     .join('\n');
-  const step = backRows
-    .map((r) => {
-      const perUnit = [0, 1, 2, 3]
-        .map((u) =>
-          lstm
-            ? `
-      { let gt = gates[gbase + ${u}u];
-        let i = gt.x; let f = gt.y; let g = gt.z; let o = gt.w;
-        let tc = tanh_(c[${u}]);
-        let dhu = dh[${u}];
-        let dcu = dcCarry[${u}] + dhu * o * (1.0 - tc * tc);
-        dxp[gbase + ${u}u] = vec4<f32>(dcu * g * i * (1.0 - i), dcu * cPrev[${u}] * f * (1.0 - f),
-                                       dcu * i * (1.0 - g * g), dhu * tc * o * (1.0 - o));
-        dcNew[${u}] = dcu * f; }`
-            : `
-      { let gt = gates[gbase + ${u}u];
-        let r = gt.x; let z = gt.y; let n = gt.z; let hn = gt.w;
-        let dhu = dh[${u}];
-        let dan = dhu * (1.0 - z) * (1.0 - n * n);
-        dxp[gbase + ${u}u] = vec4<f32>(dan * hn * r * (1.0 - r), dhu * (hPrev[${u}] - n) * z * (1.0 - z), dan, dan * r); }`,
-        )
-        .join('');
-      return `
-  if (jb < p.h4) {
-    var dh = select(dout[p.offCur + b${r} * p.h4 + jb], d${r}${lstm ? '' : ` + carry[b${r} * p.h4 + jb] * zNext${r}`}, next${r});
-    if (p.isFinal == 1u) {
-      if (row${r} < p.b) { dh0[b${r} * p.h4 + jb] = dh; }
-    } else if (ok${r}) {
-      let v4 = (xt${r} * p.b + b${r}) * p.h4 + jb;
-      let gbase = (xt${r} * p.b + b${r}) * hp + j0;
-      dh += dout[v4];
-      ${
-        lstm
-          ? `let c = cells[v4];
-      let prevT = select(xt${r} - 1u, xt${r} + 1u, p.reverse == 1u);
-      let cPrev = select(cells[select(0u, (prevT * p.b + b${r}) * p.h4 + jb, p.s > 0u)], c0[b${r} * p.h4 + jb], p.s == 0u);
-      let dcCarry = carry[b${r} * p.h4 + jb];
-      var dcNew = vec4<f32>(0.0);`
-          : `let hPrev = hin[v4];`
-      }
-      ${perUnit}
-      carry[b${r} * p.h4 + jb] = ${lstm ? 'dcNew' : 'dh'};
-    }
-  }`;
-    })
-    .join('');
-  const nextSetup = backRows
-    .map(
-      (r) => `
-  let next${r} = row${r} < p.b && sNext < len${r};
-  let xn${r} = select(0u, timeAt(sNext, len${r}), next${r});
-  let gn${r} = (xn${r} * p.b + b${r}) * hp;
-  var d${r} = vec4<f32>(0.0);${
-    lstm
-      ? ''
-      : `
-  var zNext${r} = vec4<f32>(0.0);
-  if (next${r} && jb < p.h4) { zNext${r} = vec4<f32>(gates[gn${r} + j0].y, gates[gn${r} + j0 + 1u].y, gates[gn${r} + j0 + 2u].y, gates[gn${r} + j0 + 3u].y); }`
-  }`,
-    )
-    .join('');
-  return /* wgsl */ `enable subgroups;
-@group(0) @binding(1) var<storage, read> dout: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> lens: array<i32>;
-@group(0) @binding(4) var<storage, read> gates: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> cells: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> c0: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read> hin: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> dxp: array<vec4<f32>>;
-@group(0) @binding(9) var<storage, read_write> carry: array<vec4<f32>>;
-@group(0) @binding(10) var<storage, read_write> dh0: array<vec4<f32>>;
-${HEADER}
+  const step = backRows.map((r) => recurrentBackwardStep(lstm, r, 'if (jb < p.h4) {')).join('');
+  return /* wgsl */ `enable subgroups;${RECURRENT_BACKWARD_BINDINGS}
+${RECURRENT_HEADER}
 @compute @workgroup_size(${SG_LANES})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(subgroup_invocation_id) lane: u32) {
@@ -260,8 +159,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let kLast = hp * 4u - 1u;
   let sCur = select(p.s, 0u, p.isFinal == 1u);
   let sNext = select(p.s + 1u, 0u, p.isFinal == 1u);
-${rowSetup('sCur', SG_BACK_ROWS)}
-${nextSetup}
+${recurrentRowSetup('sCur', SG_BACK_ROWS)}
+${recurrentNextSetup(lstm, backRows, ' && jb < p.h4')}
   // k runs over the 4·hp (unit, slot) rows of w in vec4 groups: lane l loads group ku0 + l.
   for (var ku0 = 0u; ku0 < hp; ku0 += ${SG_LANES}u) {
     let kl = ku0 + lane;

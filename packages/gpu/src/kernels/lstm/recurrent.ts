@@ -14,6 +14,7 @@ import {
   RECURRENT_WORKGROUP,
   type RecurrentCell,
   type RecurrentLayout,
+  type RecurrentParams,
   recurrentBackwardReference,
   recurrentBackwardWGSL,
   recurrentForwardReference,
@@ -274,6 +275,22 @@ function scan(
     offXp: xp.offset,
     offW,
   });
+  /** Uniform words of step s; only the final flag and the vec4 offsets differ per pass. */
+  const stepParams = (
+    s: number,
+    final: boolean,
+    off: Pick<RecurrentParams, 'offCur' | 'offNext' | 'offC' | 'offXp' | 'offW'>,
+  ) =>
+    recurrentParamWords({
+      t: T,
+      b: B,
+      h4: Hp / 4,
+      s,
+      reverse,
+      hasLengths: !!lengths,
+      final,
+      ...off,
+    });
   onBackend(
     out,
     () =>
@@ -305,14 +322,7 @@ function scan(
             hin.storage,
           ],
           writes: [4, 5, 6, 7],
-          params: recurrentParamWords({
-            t: T,
-            b: B,
-            h4: Hp / 4,
-            s,
-            reverse,
-            hasLengths: !!lengths,
-            final: false,
+          params: stepParams(s, false, {
             offCur: (s % 2 === 0 ? R.ping : R.pong) / 4,
             offNext: (s % 2 === 0 ? R.pong : R.ping) / 4,
             offC: R.c / 4,
@@ -370,14 +380,7 @@ function scan(
               dh0.storage,
             ],
             writes: [7, 8, 9],
-            params: recurrentParamWords({
-              t: T,
-              b: B,
-              h4: Hp / 4,
-              s: Math.max(s, 0),
-              reverse,
-              hasLengths: !!lengths,
-              final: s < 0,
+            params: stepParams(Math.max(s, 0), s < 0, {
               offCur: hnRegion / 4,
               offNext: 0,
               offC: 0,

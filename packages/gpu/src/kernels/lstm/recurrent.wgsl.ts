@@ -62,7 +62,11 @@ export function recurrentParamWords(p: RecurrentParams): number[] {
   ];
 }
 
-const HEADER = /* wgsl */ `
+/**
+ * Uniforms and helpers every recurrent kernel (this file's and recurrent-subgroup.wgsl.ts's)
+ * starts with; `lens` must be bound.
+ */
+export const RECURRENT_HEADER = /* wgsl */ `
 struct Params { t: u32, b: u32, h4: u32, s: u32, reverse: u32, hasLen: u32, isFinal: u32,
   offCur: u32, offNext: u32, offC: u32, offXp: u32, offW: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -75,15 +79,55 @@ fn seqLen(b: u32) -> u32 { return select(p.t, u32(lens[b]), p.hasLen == 1u); }
 // Time index of step s for a row of length len (s < len).
 fn timeAt(s: u32, len: u32) -> u32 { return select(s, len - 1u - s, p.reverse == 1u); }`;
 
+/**
+ * The forward kernels' bindings; `elem` is how `out`, `cells` and `hin` are read (vec4 blocks
+ * here, single floats in the subgroup kernel).
+ */
+export function recurrentForwardBindings(elem: 'vec4<f32>' | 'f32'): string {
+  return /* wgsl */ `
+@group(0) @binding(1) var<storage, read> xp: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> wT: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> lens: array<i32>;
+@group(0) @binding(4) var<storage, read> bias: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> out: array<${elem}>;
+@group(0) @binding(6) var<storage, read_write> gates: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read_write> cells: array<${elem}>;
+@group(0) @binding(8) var<storage, read_write> hin: array<${elem}>;`;
+}
+
+/** The backward kernels' bindings (the same in both work splits). */
+export const RECURRENT_BACKWARD_BINDINGS = /* wgsl */ `
+@group(0) @binding(1) var<storage, read> dout: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> lens: array<i32>;
+@group(0) @binding(4) var<storage, read> gates: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read> cells: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> c0: array<vec4<f32>>;
+@group(0) @binding(7) var<storage, read> hin: array<vec4<f32>>;
+@group(0) @binding(8) var<storage, read_write> dxp: array<vec4<f32>>;
+@group(0) @binding(9) var<storage, read_write> carry: array<vec4<f32>>;
+@group(0) @binding(10) var<storage, read_write> dh0: array<vec4<f32>>;`;
+
+/** LSTM gate activations i, f, g, o from the pre-activation vec4 `a`. */
+export const LSTM_GATES_WGSL =
+  'let i = sigmoid_(a.x); let f = sigmoid_(a.y); let g = tanh_(a.z); let o = sigmoid_(a.w);';
+
+/** GRU gates r, z, n from the input part `x` and hidden part `a` (W_hn·h + b_hn in slot 3). */
+export const GRU_GATES_WGSL =
+  'let r = sigmoid_(x.x + a.x); let z = sigmoid_(x.y + a.y); let n = tanh_(x.z + r * a.w);';
+
 const rows = [...Array(RECURRENT_ROWS).keys()];
 const units = [0, 1, 2, 3];
 
-/** Per-row setup shared by both directions: clamped row, length, time index. */
-function rowSetup(step: string): string {
-  return rows
+/**
+ * Per-row setup shared by both directions and both work splits: `count` rows per group;
+ * clamped row, length, time index of step `step`.
+ */
+export function recurrentRowSetup(step: string, count = RECURRENT_ROWS): string {
+  return [...Array(count).keys()]
     .map(
       (r) => `
-  let row${r} = rb * ${RECURRENT_ROWS}u + ${r}u;
+  let row${r} = rb * ${count}u + ${r}u;
   let b${r} = min(row${r}, p.b - 1u);
   let len${r} = seqLen(b${r});
   let ok${r} = row${r} < p.b && ${step} < len${r};
@@ -92,19 +136,126 @@ function rowSetup(step: string): string {
     .join('');
 }
 
-export function recurrentForwardWGSL(cell: RecurrentCell): string {
-  const lstm = cell === 'lstm';
-  const init = rows
+/**
+ * Forward: the accumulators a{r}_{u} of row r and unit slot u start from the step's input
+ * projection (LSTM) or the hidden bias (GRU; its input part joins after the matmul); `column`
+ * is unit u's index within a row.
+ */
+export function recurrentAccumulatorInit(
+  lstm: boolean,
+  rowIds: number[],
+  unitIds: number[],
+  column: (u: number) => string,
+): string {
+  return rowIds
     .map((r) =>
-      units
+      unitIds
         .map((u) =>
           lstm
-            ? `  var a${r}_${u} = xp[p.offXp + (xt${r} * p.b + b${r}) * hp + j0 + ${u}u];`
-            : `  var a${r}_${u} = bias[j0 + ${u}u];`,
+            ? `  var a${r}_${u} = xp[p.offXp + (xt${r} * p.b + b${r}) * hp + ${column(u)}];`
+            : `  var a${r}_${u} = bias[${column(u)}];`,
         )
         .join('\n'),
     )
     .join('\n');
+}
+
+/**
+ * Backward: what each row needs of step s + 1 (valid flag, gate base, and for GRU the update
+ * gate z of block j0's 4 units); `guard` further limits the z load (the subgroup kernel's
+ * out-of-range lanes).
+ */
+export function recurrentNextSetup(lstm: boolean, rowIds: number[], guard = ''): string {
+  return rowIds
+    .map(
+      (r) => `
+  let next${r} = row${r} < p.b && sNext < len${r};
+  let xn${r} = select(0u, timeAt(sNext, len${r}), next${r});
+  let gn${r} = (xn${r} * p.b + b${r}) * hp;
+  var d${r} = vec4<f32>(0.0);${
+    lstm
+      ? ''
+      : `
+  var zNext${r} = vec4<f32>(0.0);
+  if (next${r}${guard}) { zNext${r} = vec4<f32>(gates[gn${r} + j0].y, gates[gn${r} + j0 + 1u].y, gates[gn${r} + j0 + 2u].y, gates[gn${r} + j0 + 3u].y); }`
+  }`,
+    )
+    .join('');
+}
+
+/**
+ * Backward of one step for row r on vec4 block jb (4 units): dh from the matmul result d{r},
+ * the gate gradients into dxp, and the carry (LSTM dc, GRU dh) for the step before. `open`
+ * opens the block: `{`, or an `if (…) {` guard.
+ */
+export function recurrentBackwardStep(lstm: boolean, r: number, open: string): string {
+  const perUnit = units
+    .map((u) =>
+      lstm
+        ? `
+    { let gt = gates[gbase + ${u}u];
+      let i = gt.x; let f = gt.y; let g = gt.z; let o = gt.w;
+      let tc = tanh_(c[${u}]);
+      let dhu = dh[${u}];
+      let dcu = dcCarry[${u}] + dhu * o * (1.0 - tc * tc);
+      dxp[gbase + ${u}u] = vec4<f32>(dcu * g * i * (1.0 - i), dcu * cPrev[${u}] * f * (1.0 - f),
+                                     dcu * i * (1.0 - g * g), dhu * tc * o * (1.0 - o));
+      dcNew[${u}] = dcu * f; }`
+        : `
+    { let gt = gates[gbase + ${u}u];
+      let r = gt.x; let z = gt.y; let n = gt.z; let hn = gt.w;
+      let dhu = dh[${u}];
+      let dan = dhu * (1.0 - z) * (1.0 - n * n);
+      let dar = dan * hn * r * (1.0 - r);
+      let daz = dhu * (hPrev[${u}] - n) * z * (1.0 - z);
+      dxp[gbase + ${u}u] = vec4<f32>(dar, daz, dan, dan * r); }`,
+    )
+    .join('');
+  return `
+  ${open}
+    var dh = select(dout[p.offCur + b${r} * p.h4 + jb], d${r}${lstm ? '' : ` + carry[b${r} * p.h4 + jb] * zNext${r}`}, next${r});
+    if (p.isFinal == 1u) {
+      if (row${r} < p.b) { dh0[b${r} * p.h4 + jb] = dh; }
+    } else if (ok${r}) {
+      let v4 = (xt${r} * p.b + b${r}) * p.h4 + jb;
+      let gbase = (xt${r} * p.b + b${r}) * hp + j0;
+      dh += dout[v4];
+      ${
+        lstm
+          ? `let c = cells[v4];
+      let prevT = select(xt${r} - 1u, xt${r} + 1u, p.reverse == 1u);
+      let cPrev = select(cells[select(0u, (prevT * p.b + b${r}) * p.h4 + jb, p.s > 0u)], c0[b${r} * p.h4 + jb], p.s == 0u);
+      let dcCarry = carry[b${r} * p.h4 + jb];
+      var dcNew = vec4<f32>(0.0);`
+          : `let hPrev = hin[v4];`
+      }
+      ${perUnit}
+      carry[b${r} * p.h4 + jb] = ${lstm ? 'dcNew' : 'dh'};
+    }
+  }`;
+}
+
+/**
+ * Opening of this file's two kernels: bindings, header, entry point, and the invocation's
+ * block jb (4 units) and row group rb.
+ */
+function mainOpening(bindings: string): string {
+  return `${bindings}
+${RECURRENT_HEADER}
+@compute @workgroup_size(${RECURRENT_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let gid = wgIndex(wid, nwg) * ${RECURRENT_WORKGROUP}u + lid;
+  let jb = gid % p.h4;
+  let rb = gid / p.h4;
+  if (rb * ${RECURRENT_ROWS}u >= p.b) { return; }
+  let hp = p.h4 * 4u;
+  let j0 = jb * 4u;`;
+}
+
+export function recurrentForwardWGSL(cell: RecurrentCell): string {
+  const lstm = cell === 'lstm';
+  const init = recurrentAccumulatorInit(lstm, rows, units, (u) => `j0 + ${u}u`);
   const kk = [0, 1, 2, 3];
   const body = kk
     .map((q) => {
@@ -126,7 +277,7 @@ export function recurrentForwardWGSL(cell: RecurrentCell): string {
           if (lstm) {
             return `
     { let a = a${r}_${u};
-      let i = sigmoid_(a.x); let f = sigmoid_(a.y); let g = tanh_(a.z); let o = sigmoid_(a.w);
+      ${LSTM_GATES_WGSL}
       let c = f * cPrev[${u}] + i * g;
       cNew[${u}] = c; hNew[${u}] = o * tanh_(c);
       gates[gbase + ${u}u] = vec4<f32>(i, f, g, o); }`;
@@ -134,7 +285,7 @@ export function recurrentForwardWGSL(cell: RecurrentCell): string {
           return `
     { let a = a${r}_${u};
       let x = xp[p.offXp + gbase + ${u}u];
-      let r = sigmoid_(x.x + a.x); let z = sigmoid_(x.y + a.y); let n = tanh_(x.z + r * a.w);
+      ${GRU_GATES_WGSL}
       hNew[${u}] = (1.0 - z) * n + z * hPrev[${u}];
       gates[gbase + ${u}u] = vec4<f32>(r, z, n, a.w); }`;
         })
@@ -156,26 +307,8 @@ export function recurrentForwardWGSL(cell: RecurrentCell): string {
   }`;
     })
     .join('');
-  return /* wgsl */ `
-@group(0) @binding(1) var<storage, read> xp: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> wT: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> lens: array<i32>;
-@group(0) @binding(4) var<storage, read> bias: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> out: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read_write> gates: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read_write> cells: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> hin: array<vec4<f32>>;
-${HEADER}
-@compute @workgroup_size(${RECURRENT_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let gid = wgIndex(wid, nwg) * ${RECURRENT_WORKGROUP}u + lid;
-  let jb = gid % p.h4;
-  let rb = gid / p.h4;
-  if (rb * ${RECURRENT_ROWS}u >= p.b) { return; }
-  let hp = p.h4 * 4u;
-  let j0 = jb * 4u;
-${rowSetup('p.s')}
+  return /* wgsl */ `${mainOpening(recurrentForwardBindings('vec4<f32>'))}
+${recurrentRowSetup('p.s')}
 ${init}
   for (var k4 = 0u; k4 < p.h4; k4++) {
 ${rows.map((r) => `    let h${r} = out[p.offCur + b${r} * p.h4 + k4];`).join('\n')}
@@ -201,95 +334,13 @@ export function recurrentBackwardWGSL(cell: RecurrentCell): string {
   const mm = rows
     .map((r) => [0, 1, 2, 3].map((q) => `      d${r} += g${r}.${'xyzw'[q]} * w${q};`).join('\n'))
     .join('\n');
-  const step = rows
-    .map((r) => {
-      const perUnit = units
-        .map((u) =>
-          lstm
-            ? `
-    { let gt = gates[gbase + ${u}u];
-      let i = gt.x; let f = gt.y; let g = gt.z; let o = gt.w;
-      let tc = tanh_(c[${u}]);
-      let dhu = dh[${u}];
-      let dcu = dcCarry[${u}] + dhu * o * (1.0 - tc * tc);
-      dxp[gbase + ${u}u] = vec4<f32>(dcu * g * i * (1.0 - i), dcu * cPrev[${u}] * f * (1.0 - f),
-                                     dcu * i * (1.0 - g * g), dhu * tc * o * (1.0 - o));
-      dcNew[${u}] = dcu * f; }`
-            : `
-    { let gt = gates[gbase + ${u}u];
-      let r = gt.x; let z = gt.y; let n = gt.z; let hn = gt.w;
-      let dhu = dh[${u}];
-      let dan = dhu * (1.0 - z) * (1.0 - n * n);
-      let dar = dan * hn * r * (1.0 - r);
-      let daz = dhu * (hPrev[${u}] - n) * z * (1.0 - z);
-      dxp[gbase + ${u}u] = vec4<f32>(dar, daz, dan, dan * r); }`,
-        )
-        .join('');
-      return `
-  {
-    var dh = select(dout[p.offCur + b${r} * p.h4 + jb], d${r}${lstm ? '' : ` + carry[b${r} * p.h4 + jb] * zNext${r}`}, next${r});
-    if (p.isFinal == 1u) {
-      if (row${r} < p.b) { dh0[b${r} * p.h4 + jb] = dh; }
-    } else if (ok${r}) {
-      let v4 = (xt${r} * p.b + b${r}) * p.h4 + jb;
-      let gbase = (xt${r} * p.b + b${r}) * hp + j0;
-      dh += dout[v4];
-      ${
-        lstm
-          ? `let c = cells[v4];
-      let prevT = select(xt${r} - 1u, xt${r} + 1u, p.reverse == 1u);
-      let cPrev = select(cells[select(0u, (prevT * p.b + b${r}) * p.h4 + jb, p.s > 0u)], c0[b${r} * p.h4 + jb], p.s == 0u);
-      let dcCarry = carry[b${r} * p.h4 + jb];
-      var dcNew = vec4<f32>(0.0);`
-          : `let hPrev = hin[v4];`
-      }
-      ${perUnit}
-      carry[b${r} * p.h4 + jb] = ${lstm ? 'dcNew' : 'dh'};
-    }
-  }`;
-    })
-    .join('');
-  const nextSetup = rows
-    .map(
-      (r) => `
-  let next${r} = row${r} < p.b && sNext < len${r};
-  let xn${r} = select(0u, timeAt(sNext, len${r}), next${r});
-  let gn${r} = (xn${r} * p.b + b${r}) * hp;
-  var d${r} = vec4<f32>(0.0);${
-    lstm
-      ? ''
-      : `
-  var zNext${r} = vec4<f32>(0.0);
-  if (next${r}) { zNext${r} = vec4<f32>(gates[gn${r} + j0].y, gates[gn${r} + j0 + 1u].y, gates[gn${r} + j0 + 2u].y, gates[gn${r} + j0 + 3u].y); }`
-  }`,
-    )
-    .join('');
-  return /* wgsl */ `
-@group(0) @binding(1) var<storage, read> dout: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> lens: array<i32>;
-@group(0) @binding(4) var<storage, read> gates: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read> cells: array<vec4<f32>>;
-@group(0) @binding(6) var<storage, read> c0: array<vec4<f32>>;
-@group(0) @binding(7) var<storage, read> hin: array<vec4<f32>>;
-@group(0) @binding(8) var<storage, read_write> dxp: array<vec4<f32>>;
-@group(0) @binding(9) var<storage, read_write> carry: array<vec4<f32>>;
-@group(0) @binding(10) var<storage, read_write> dh0: array<vec4<f32>>;
-${HEADER}
-@compute @workgroup_size(${RECURRENT_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let gid = wgIndex(wid, nwg) * ${RECURRENT_WORKGROUP}u + lid;
-  let jb = gid % p.h4;
-  let rb = gid / p.h4;
-  if (rb * ${RECURRENT_ROWS}u >= p.b) { return; }
-  let hp = p.h4 * 4u;
-  let j0 = jb * 4u;
+  const step = rows.map((r) => recurrentBackwardStep(lstm, r, '{')).join('');
+  return /* wgsl */ `${mainOpening(RECURRENT_BACKWARD_BINDINGS)}
   // In the final pass "step" −1: the next step is 0.
   let sCur = select(p.s, 0u, p.isFinal == 1u);
   let sNext = select(p.s + 1u, 0u, p.isFinal == 1u);
-${rowSetup('sCur')}
-${nextSetup}
+${recurrentRowSetup('sCur')}
+${recurrentNextSetup(lstm, rows)}
   for (var ku = 0u; ku < hp; ku++) {
 ${rows.map((r) => `    let g${r} = dxp[gn${r} + ku];`).join('\n')}
     {
