@@ -1,13 +1,56 @@
+import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { workspaceAliases } from '../../vitest.aliases';
 
+// Debian's Chromium with its bundled SwiftShader provides WebGPU headless; never download a browser.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const dawnBrowser = new URL('../gpu/src/dawn-browser.ts', import.meta.url).pathname;
+
 export default defineConfig({
-  // Examples and the README import packages by name, as users do; tests run them on src.
-  resolve: { alias: workspaceAliases },
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-    pool: 'forks',
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    projects: [
+      {
+        // Examples and the README import packages by name, as users do; tests run them on src.
+        resolve: { alias: workspaceAliases },
+        test: {
+          name: 'node',
+          include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+          exclude: ['test/browser/**'],
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // The same sources in Chromium: navigator.gpu instead of Dawn, no Node modules.
+        resolve: {
+          alias: [{ find: '#dawn', replacement: dawnBrowser }, ...workspaceAliases.slice(1)],
+        },
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 120_000,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({
+              launchOptions: {
+                executablePath: chromium,
+                args: [
+                  '--enable-unsafe-webgpu',
+                  '--no-sandbox',
+                  '--disable-quic',
+                  '--no-first-run',
+                  '--disable-background-networking',
+                  '--disable-component-update',
+                  '--disable-sync',
+                ],
+              },
+            }),
+            instances: [{ browser: 'chromium' }],
+          },
+        },
+      },
+    ],
   },
 });
