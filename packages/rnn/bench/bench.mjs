@@ -1,6 +1,6 @@
 // `pnpm bench rnn`: one RNN layer (batch 32, 128 steps, input 128, hidden 256), forward and
-// forward+backward, ScratchSeq (both fused recurrence forms) beside TF.js WebGPU
-// (tf.layers.simpleRNN) on the same adapter and PyTorch CPU. Every system's output is checked
+// forward+backward, ScratchSeq (its three recurrence forms) beside TF.js (tf.layers.simpleRNN)
+// on the same WebGPU adapter and on wasm, and PyTorch CPU. Every system's output is checked
 // in the same run: ScratchSeq against a float64 JS loop, TF.js against ScratchSeq with the same
 // weights, PyTorch against its own float64 loop (bench/torch_rnn.py).
 import { spawnSync } from 'node:child_process';
@@ -53,14 +53,24 @@ export default async function rnnBench(ctx) {
   const ref = referenceLastState(xData, wih, whh, bias);
   const x = g.tensor(xData, { shape: [B, T, I], device: ctx.device }).keep();
   let ours;
-  for (const variant of ['step', 'sequence']) {
-    const layer = new RNN(I, H, { batchFirst: true, device: ctx.device, variant });
+  // 'fused' is the default form now (subgroup kernels where the adapter has them); 'sequence'
+  // and 'step' are the older forms, timed in the same run for the ratio.
+  const forms = [
+    { name: 'fused', variant: 'fused' }, // subgroup kernels where the adapter has them
+    ...(backend.hasSubgroups
+      ? [{ name: 'fused-generic', variant: 'fused', subgroups: false }]
+      : []),
+    { name: 'sequence', variant: 'sequence' },
+    { name: 'step', variant: 'step' },
+  ];
+  for (const { name, variant, subgroups } of forms) {
+    const layer = new RNN(I, H, { batchFirst: true, device: ctx.device, variant, subgroups });
     layer.loadStateDict(rnn.stateDict());
     const out = g.noGrad(() => layer.forward(x).hN);
     const got = await out.toArray();
     const err = maxDiff(got, ref, H);
     if (!(err < 1e-3))
-      throw new Error(`scratchseq ${variant}: h_T differs from the float64 loop by ${err}`);
+      throw new Error(`scratchseq ${name}: h_T differs from the float64 loop by ${err}`);
     ours = got;
     const before = backend.dispatchCount;
     g.noGrad(() => g.scope(() => layer.forward(x)));
@@ -68,9 +78,9 @@ export default async function rnnBench(ctx) {
     const fwd = await timeReps(
       async (reps) => {
         for (let r = 0; r < reps; r++) g.noGrad(() => g.scope(() => layer.forward(x)));
-        await backend.sync();
+        await backend.sync(); // every sample waits for the device (an unbounded queue crashes lavapipe)
       },
-      { samples: ctx.samples },
+      { samples: ctx.samples, maxReps: 20 },
     );
     const b0 = backend.dispatchCount;
     g.scope(() => {
@@ -87,11 +97,11 @@ export default async function rnnBench(ctx) {
             p.grad = null;
           }
         }
-        await backend.sync();
+        await backend.sync(); // every sample waits for the device (an unbounded queue crashes lavapipe)
       },
-      { samples: ctx.samples },
+      { samples: ctx.samples, maxReps: 20 },
     );
-    const system = `scratchseq-${variant}`;
+    const system = `scratchseq-${name}`;
     const extra = { dispatches: { forward: fwdDispatches, forwardBackward: fbDispatches } };
     records.push(
       record(
@@ -120,7 +130,7 @@ export default async function rnnBench(ctx) {
     );
   }
 
-  for (const t of ctx.tfjs.filter((r) => r.backend === 'webgpu')) {
+  for (const t of ctx.tfjs) {
     const r = await ctx.attempt(`${t.system} simpleRNN`, async () => {
       await t.activate();
       const tf = t.tf;

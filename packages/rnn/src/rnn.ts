@@ -32,6 +32,8 @@ export interface RNNOptions {
    * 'fused', 'step' or 'sequence'.
    */
   variant?: 'auto' | 'fused' | 'step' | 'sequence';
+  /** 'fused' form only: force (true) or avoid (false) the subgroup kernels; default: adapter's. */
+  subgroups?: boolean;
   device?: Device;
   generator?: Generator;
 }
@@ -63,6 +65,7 @@ export class RNN extends nn.Module {
   readonly dropout: number;
   readonly bidirectional: boolean;
   readonly variant: 'auto' | 'fused' | 'step' | 'sequence';
+  readonly subgroups: boolean | undefined;
 
   constructor(
     readonly inputSize: number,
@@ -77,6 +80,7 @@ export class RNN extends nn.Module {
     this.dropout = options.dropout ?? 0;
     this.bidirectional = options.bidirectional ?? false;
     this.variant = options.variant ?? 'auto';
+    this.subgroups = options.subgroups;
     if (!Number.isInteger(this.numLayers) || this.numLayers < 1) {
       throw new Error(`RNN: numLayers must be a positive integer, got ${this.numLayers}`);
     }
@@ -188,6 +192,7 @@ export class RNN extends nn.Module {
       nonlinearity: this.nonlinearity,
       lengths: lengthsTensor,
       variant: this.variant,
+      subgroups: this.subgroups,
     }); // (T+1, B, H)
     let output = slice(states, 0, 1, T + 1); // (T, B, H)
     if (lengths) output = maskPadded(output, lengths);
