@@ -94,41 +94,45 @@ const ENTRY = /* wgsl */ `
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {`;
 
-/**
- * Forward. Bindings: q, k, v, mask, out (N, Tq, Dv), stats (N, Tq, 2) = [logsumexp, (free)].
- * A row with every key masked writes 0 and the sentinel logsumexp 3e38 (so P = 0 later).
- */
-export function attentionForwardWGSL(v4: number): string {
-  const bk = attentionTile(v4);
-  return /* wgsl */ `${PARAMS}
+/** Bindings 1-4, the same in all three kernels. */
+const INPUT_BINDINGS = /* wgsl */ `
 @group(0) @binding(1) var<storage, read> q_: array<f32>;
 @group(0) @binding(2) var<storage, read> k_: array<f32>;
 @group(0) @binding(3) var<storage, read> v_: array<f32>;
-@group(0) @binding(4) var<storage, read> mask_: array<u32>;
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
-@group(0) @binding(6) var<storage, read_write> stats: array<f32>;
-${helpers(v4, { ldQ: 'q_', ldK: 'k_', ldV: 'v_' })}
-var<workgroup> kT: array<vec4<f32>, ${bk * v4}>;
-var<workgroup> vT: array<vec4<f32>, ${bk * v4}>;
-${ENTRY}
-  let tiles = (p.tq + ${ATTN_ROWS - 1}u) / ${ATTN_ROWS}u;
+@group(0) @binding(4) var<storage, read> mask_: array<u32>;`;
+
+/**
+ * The entry point and this invocation's row: workgroup g covers ATTN_ROWS rows `idx` from
+ * `start` of head n, out of `len` rows (p.tq for query rows, p.tk for key rows).
+ */
+function rowEntry(len: string, start: string, idx: string): string {
+  return `${ENTRY}
+  let tiles = (${len} + ${ATTN_ROWS - 1}u) / ${ATTN_ROWS}u;
   let g = wgIndex(wid, nwg);
   let n = g / tiles;
   if (n >= p.n) { return; }
-  let i0 = (g % tiles) * ${ATTN_ROWS}u;
-  let i = i0 + lid;
-  let live = i < p.tq;
-  var qv: array<vec4<f32>, V4>;
-  var acc: array<vec4<f32>, V4>;
-  if (live) {
-    for (var c = 0u; c < V4; c++) { qv[c] = ldQ(p.offQ + (n * p.tq + i) * p.d, c, p.d) * p.scale; }
-  }
+  let ${start} = (g % tiles) * ${ATTN_ROWS}u;
+  let ${idx} = ${start} + lid;
+  let live = ${idx} < ${len};`;
+}
+
+/** Skips a masked score (i, j); otherwise starts s at its additive bias. */
+const MASKED_SCORE = /* wgsl */ `
+        let bias = maskBias(n, i, j);
+        if (bias <= ${NEG_BIG}) { continue; }
+        var s = bias;`;
+
+/**
+ * Query-row kernels: streams the key/value tiles the workgroup's rows can see (causal: up to
+ * its last row's key) through kT/vT, and runs `body` for every unmasked key j of row i with
+ * s holding the score's bias and kT/vT row r holding key j.
+ */
+function forEachVisibleKey(bk: number, body: string): string {
+  return `
   var kEnd = p.tk;
   if (p.causal == 1u) {
     kEnd = u32(clamp(i32(min(i0 + ${ATTN_ROWS}u, p.tq)) + p.shift, 0, i32(p.tk)));
   }
-  var m = ${NEG_BIG};
-  var l = 0.0;
   for (var j0 = 0u; j0 < kEnd; j0 += ${bk}u) {
     workgroupBarrier();
     for (var e = lid; e < ${bk}u * V4; e += ${ATTN_ROWS}u) {
@@ -146,11 +150,48 @@ ${ENTRY}
     if (live) {
       let jn = min(${bk}u, kEnd - j0);
       for (var r = 0u; r < jn; r++) {
-        let j = j0 + r;
-        let bias = maskBias(n, i, j);
-        if (bias <= ${NEG_BIG}) { continue; }
-        var s = bias;
-        for (var c = 0u; c < V4; c++) { s += dot(qv[c], kT[r * V4 + c]); }
+        let j = j0 + r;${MASKED_SCORE}
+${body}
+      }
+    }
+  }`;
+}
+
+/** Writes the vec4 accumulators acc[c] · `factor` to row `row` of `buf` (row length `len`). */
+function storeRow(buf: string, len: string, factor: string): string {
+  return `
+  for (var c = 0u; c < V4; c++) {
+    let o = acc[c] * ${factor};
+    for (var t = 0u; t < 4u; t++) {
+      if (c * 4u + t < ${len}) { ${buf}[row * ${len} + c * 4u + t] = o[t]; }
+    }
+  }`;
+}
+
+/**
+ * Forward. Bindings: q, k, v, mask, out (N, Tq, Dv), stats (N, Tq, 2) = [logsumexp, (free)].
+ * A row with every key masked writes 0 and the sentinel logsumexp 3e38 (so P = 0 later).
+ */
+export function attentionForwardWGSL(v4: number): string {
+  const bk = attentionTile(v4);
+  return /* wgsl */ `${PARAMS}
+${INPUT_BINDINGS}
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+@group(0) @binding(6) var<storage, read_write> stats: array<f32>;
+${helpers(v4, { ldQ: 'q_', ldK: 'k_', ldV: 'v_' })}
+var<workgroup> kT: array<vec4<f32>, ${bk * v4}>;
+var<workgroup> vT: array<vec4<f32>, ${bk * v4}>;
+${rowEntry('p.tq', 'i0', 'i')}
+  var qv: array<vec4<f32>, V4>;
+  var acc: array<vec4<f32>, V4>;
+  if (live) {
+    for (var c = 0u; c < V4; c++) { qv[c] = ldQ(p.offQ + (n * p.tq + i) * p.d, c, p.d) * p.scale; }
+  }
+  var m = ${NEG_BIG};
+  var l = 0.0;
+${forEachVisibleKey(
+  bk,
+  `        for (var c = 0u; c < V4; c++) { s += dot(qv[c], kT[r * V4 + c]); }
         if (s > m) {
           let corr = exp(m - s);
           l *= corr;
@@ -160,19 +201,12 @@ ${ENTRY}
         let pr = exp(s - m);
         l += pr;
         let pw = pr * dropMul(n, i, j);
-        for (var c = 0u; c < V4; c++) { acc[c] += pw * vT[r * V4 + c]; }
-      }
-    }
-  }
+        for (var c = 0u; c < V4; c++) { acc[c] += pw * vT[r * V4 + c]; }`,
+)}
   if (!live) { return; }
   let row = n * p.tq + i;
   let inv = select(0.0, 1.0 / l, l > 0.0);
-  for (var c = 0u; c < V4; c++) {
-    let o = acc[c] * inv;
-    for (var t = 0u; t < 4u; t++) {
-      if (c * 4u + t < p.dv) { out[row * p.dv + c * 4u + t] = o[t]; }
-    }
-  }
+${storeRow('out', 'p.dv', 'inv')}
   stats[row * 2u] = select(3.0e38, m + log(l), l > 0.0);
 }`;
 }
@@ -186,10 +220,7 @@ ${ENTRY}
 export function attentionBackwardQueryWGSL(v4: number): string {
   const bk = attentionTile(v4);
   return /* wgsl */ `${PARAMS}
-@group(0) @binding(1) var<storage, read> q_: array<f32>;
-@group(0) @binding(2) var<storage, read> k_: array<f32>;
-@group(0) @binding(3) var<storage, read> v_: array<f32>;
-@group(0) @binding(4) var<storage, read> mask_: array<u32>;
+${INPUT_BINDINGS}
 @group(0) @binding(5) var<storage, read> o_: array<f32>;
 @group(0) @binding(6) var<storage, read> g_: array<f32>;
 @group(0) @binding(7) var<storage, read_write> stats: array<f32>;
@@ -197,14 +228,7 @@ export function attentionBackwardQueryWGSL(v4: number): string {
 ${helpers(v4, { ldQ: 'q_', ldK: 'k_', ldV: 'v_', ldO: 'o_', ldG: 'g_' })}
 var<workgroup> kT: array<vec4<f32>, ${bk * v4}>;
 var<workgroup> vT: array<vec4<f32>, ${bk * v4}>;
-${ENTRY}
-  let tiles = (p.tq + ${ATTN_ROWS - 1}u) / ${ATTN_ROWS}u;
-  let g = wgIndex(wid, nwg);
-  let n = g / tiles;
-  if (n >= p.n) { return; }
-  let i0 = (g % tiles) * ${ATTN_ROWS}u;
-  let i = i0 + lid;
-  let live = i < p.tq;
+${rowEntry('p.tq', 'i0', 'i')}
   let row = n * p.tq + i;
   var qv: array<vec4<f32>, V4>;
   var gv: array<vec4<f32>, V4>;
@@ -220,49 +244,19 @@ ${ENTRY}
     lse = stats[row * 2u];
     stats[row * 2u + 1u] = di;
   }
-  var kEnd = p.tk;
-  if (p.causal == 1u) {
-    kEnd = u32(clamp(i32(min(i0 + ${ATTN_ROWS}u, p.tq)) + p.shift, 0, i32(p.tk)));
-  }
-  for (var j0 = 0u; j0 < kEnd; j0 += ${bk}u) {
-    workgroupBarrier();
-    for (var e = lid; e < ${bk}u * V4; e += ${ATTN_ROWS}u) {
-      let j = j0 + e / V4;
-      var kk = vec4<f32>(0.0);
-      var vv = vec4<f32>(0.0);
-      if (j < p.tk) {
-        kk = ldK(p.offK + (n * p.tk + j) * p.d, e % V4, p.d);
-        vv = ldV(p.offV + (n * p.tk + j) * p.dv, e % V4, p.dv);
-      }
-      kT[e] = kk;
-      vT[e] = vv;
-    }
-    workgroupBarrier();
-    if (live) {
-      let jn = min(${bk}u, kEnd - j0);
-      for (var r = 0u; r < jn; r++) {
-        let j = j0 + r;
-        let bias = maskBias(n, i, j);
-        if (bias <= ${NEG_BIG}) { continue; }
-        var s = bias;
-        var dp = 0.0;
+${forEachVisibleKey(
+  bk,
+  `        var dp = 0.0;
         for (var c = 0u; c < V4; c++) {
           s += dot(qv[c], kT[r * V4 + c]);
           dp += dot(gv[c], vT[r * V4 + c]);
         }
         let pr = exp(s - lse);
         let ds = pr * (dp * dropMul(n, i, j) - di);
-        for (var c = 0u; c < V4; c++) { acc[c] += ds * kT[r * V4 + c]; }
-      }
-    }
-  }
+        for (var c = 0u; c < V4; c++) { acc[c] += ds * kT[r * V4 + c]; }`,
+)}
   if (!live) { return; }
-  for (var c = 0u; c < V4; c++) {
-    let o = acc[c] * p.scale;
-    for (var t = 0u; t < 4u; t++) {
-      if (c * 4u + t < p.d) { dq[row * p.d + c * 4u + t] = o[t]; }
-    }
-  }
+${storeRow('dq', 'p.d', 'p.scale')}
 }`;
 }
 
@@ -274,10 +268,7 @@ ${ENTRY}
 export function attentionBackwardKeyWGSL(v4: number): string {
   const bq = attentionTile(v4);
   return /* wgsl */ `${PARAMS}
-@group(0) @binding(1) var<storage, read> q_: array<f32>;
-@group(0) @binding(2) var<storage, read> k_: array<f32>;
-@group(0) @binding(3) var<storage, read> v_: array<f32>;
-@group(0) @binding(4) var<storage, read> mask_: array<u32>;
+${INPUT_BINDINGS}
 @group(0) @binding(5) var<storage, read> g_: array<f32>;
 @group(0) @binding(6) var<storage, read> stats: array<f32>;
 @group(0) @binding(7) var<storage, read_write> dk: array<f32>;
@@ -287,14 +278,7 @@ var<workgroup> qT: array<vec4<f32>, ${bq * v4}>;
 var<workgroup> gT: array<vec4<f32>, ${bq * v4}>;
 var<workgroup> lseT: array<f32, ${bq}>;
 var<workgroup> dT: array<f32, ${bq}>;
-${ENTRY}
-  let tiles = (p.tk + ${ATTN_ROWS - 1}u) / ${ATTN_ROWS}u;
-  let g = wgIndex(wid, nwg);
-  let n = g / tiles;
-  if (n >= p.n) { return; }
-  let j0 = (g % tiles) * ${ATTN_ROWS}u;
-  let j = j0 + lid;
-  let live = j < p.tk;
+${rowEntry('p.tk', 'j0', 'j')}
   var kv: array<vec4<f32>, V4>;
   var vv: array<vec4<f32>, V4>;
   var dkAcc: array<vec4<f32>, V4>;
@@ -332,10 +316,7 @@ ${ENTRY}
     if (live) {
       let rn = min(${bq}u, p.tq - t0);
       for (var r = 0u; r < rn; r++) {
-        let i = t0 + r;
-        let bias = maskBias(n, i, j);
-        if (bias <= ${NEG_BIG}) { continue; }
-        var s = bias;
+        let i = t0 + r;${MASKED_SCORE}
         var dp = 0.0;
         for (var c = 0u; c < V4; c++) {
           s += dot(kv[c], qT[r * V4 + c]);
