@@ -1,23 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { init } from '@scratchseq/gpu';
-import { expect, test, vi } from 'vitest';
+import { expect, test } from 'vitest';
+import { runReadmeSnippet } from '../../gpu/test/helpers/readme.js';
 
 test('[webgpu] the README snippet runs as written', async () => {
   await init({ backend: 'webgpu' });
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const snippet = readme.match(/```ts\n([\s\S]*?)```/)![1];
-  const dir = mkdtempSync(join(new URL('..', import.meta.url).pathname, '.readme-'));
-  const file = join(dir, 'snippet.ts');
-  writeFileSync(file, `${snippet}\nexport {};\n`);
-  const printed: unknown[][] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...args) => printed.push(args));
-  try {
-    await import(file);
-  } finally {
-    log.mockRestore();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const printed = await runReadmeSnippet(undefined, {
+    packageDir: new URL('../', import.meta.url),
+  });
   expect(printed[0][0]).toEqual([2, 5, 8]);
   const map = printed[1][0] as number[][];
   expect(map).toHaveLength(3);

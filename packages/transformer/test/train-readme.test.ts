@@ -1,35 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { expect, test, vi } from 'vitest';
-
-/** Runs the README's ```ts block that uses the Trainer, as written (imports pointed at src). */
-async function runTrainingSnippet(): Promise<unknown[][]> {
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  const snippet = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
-    .map((m) => m[1])
-    .find((c) => c.includes('new Trainer('));
-  if (!snippet) throw new Error('no ```ts block with the Trainer in README.md');
-  const node = new URL('../src/node.ts', import.meta.url).pathname;
-  const dir = mkdtempSync(join(new URL('.', import.meta.url).pathname, '.readme-train-'));
-  const file = join(dir, 'snippet.ts');
-  writeFileSync(
-    file,
-    `${snippet.replace("'@scratchseq/transformer/node'", `'${node}'`)}\nexport {};\n`,
-  );
-  const printed: unknown[][] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...args) => printed.push(args));
-  try {
-    await import(/* @vite-ignore */ file);
-  } finally {
-    log.mockRestore();
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return printed;
-}
+import { expect, test } from 'vitest';
+import { runReadmeSnippet } from '../../gpu/test/helpers/readme.js';
 
 test('[webgpu] the README training snippet: BPE round trip, falling loss, checkpoint and resume', async () => {
   process.env.SCRATCHSEQ_REQUIRE_WEBGPU = '1';
-  const printed = await runTrainingSnippet();
+  const printed = await runReadmeSnippet((code) => code.includes('new Trainer('), {
+    packageDir: new URL('../', import.meta.url),
+    imports: {
+      '@scratchseq/transformer/node': new URL('../src/node.ts', import.meta.url).pathname,
+    },
+  });
   expect(printed[0]).toEqual([270, true]);
   const steps = printed.filter((p) => p.length === 3);
   expect(steps.map((p) => p[0])).toEqual([20, 40]);
