@@ -1,9 +1,8 @@
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
 import { workspaceAliases } from '../../vitest.aliases';
+import { chromiumWebGPU } from '../../vitest.browser';
 
-// Debian's Chromium with its bundled SwiftShader provides WebGPU headless; never download a browser.
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const dawnBrowser = new URL('../gpu/src/dawn-browser.ts', import.meta.url).pathname;
 
 export default defineConfig({
@@ -30,25 +29,7 @@ export default defineConfig({
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 120_000,
-          browser: {
-            enabled: true,
-            headless: true,
-            provider: playwright({
-              launchOptions: {
-                executablePath: chromium,
-                args: [
-                  '--enable-unsafe-webgpu',
-                  '--no-sandbox',
-                  '--disable-quic',
-                  '--no-first-run',
-                  '--disable-background-networking',
-                  '--disable-component-update',
-                  '--disable-sync',
-                ],
-              },
-            }),
-            instances: [{ browser: 'chromium' }],
-          },
+          browser: chromiumWebGPU(playwright),
         },
       },
     ],
