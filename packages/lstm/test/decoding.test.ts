@@ -1,7 +1,8 @@
-import { beamSearch, type NextTokenModel, sample } from '@scratchseq/decoding';
+import { beamSearch, sample } from '@scratchseq/decoding';
 import * as g from '@scratchseq/gpu';
 import { recurrentNextTokenModel } from '@scratchseq/rnn';
 import { describe, expect, test } from 'vitest';
+import { recomputeOracle } from '../../rnn/test/helpers/recompute.js';
 import { GRU, LSTM, type LSTMState } from '../src/index.js';
 
 const V = 7;
@@ -32,34 +33,6 @@ class TinyLm<S extends LSTMState | g.Tensor> extends g.nn.Module {
   }
 }
 
-/** The oracle: every step recomputes the whole sequence, no state carried. */
-function recompute(lm: TinyLm<LSTMState | g.Tensor>, device: g.Device): NextTokenModel<null> {
-  const lastLogits = async (seqs: readonly (readonly number[])[]) => {
-    const scores = new Float32Array(seqs.length * V);
-    for (const [i, s] of seqs.entries()) {
-      const ids = g.tensor(Int32Array.from(s), { shape: [s.length, 1], dtype: 'i32', device });
-      const all = (await g
-        .noGrad(() => lm.forward(ids, undefined).logits)
-        .toArray()) as Float32Array;
-      scores.set(all.subarray((s.length - 1) * V, s.length * V), i * V);
-    }
-    return scores;
-  };
-  return {
-    vocabSize: V,
-    start: async (prompt) => ({
-      scores: await lastLogits([prompt]),
-      kind: 'logits',
-      states: [null],
-    }),
-    step: async (_l, states, seqs) => ({
-      scores: await lastLogits(seqs),
-      kind: 'logits',
-      states: [...states],
-    }),
-  };
-}
-
 for (const backend of ['cpu', 'webgpu'] as const) {
   describe(`LSTM/GRU through @scratchseq/decoding on ${backend}`, () => {
     for (const kind of ['lstm', 'gru'] as const) {
@@ -69,7 +42,7 @@ for (const backend of ['cpu', 'webgpu'] as const) {
         const adapter = recurrentNextTokenModel(lm);
         const options = { numBeams: 3, maxLength: 5, eosTokenId: 0, numReturnSequences: 3 };
         const fast = await beamSearch(adapter, [1, 2], options);
-        const slow = await beamSearch(recompute(lm, device), [1, 2], options);
+        const slow = await beamSearch(recomputeOracle(lm, device), [1, 2], options);
         expect(fast.sequences.map((s) => s.tokens)).toEqual(slow.sequences.map((s) => s.tokens));
         for (const [i, s] of fast.sequences.entries())
           expect(s.score).toBeCloseTo(slow.sequences[i].score, 4);

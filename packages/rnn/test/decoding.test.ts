@@ -1,7 +1,8 @@
-import { beamSearch, greedy, type NextTokenModel, sample } from '@scratchseq/decoding';
+import { beamSearch, greedy, sample } from '@scratchseq/decoding';
 import * as g from '@scratchseq/gpu';
 import { describe, expect, test } from 'vitest';
 import { RNN, recurrentNextTokenModel } from '../src/index.js';
+import { recomputeOracle } from './helpers/recompute.js';
 
 /** Embedding → 2-layer RNN → Linear, a character LM's shape. */
 class TinyLm extends g.nn.Module {
@@ -21,35 +22,6 @@ class TinyLm extends g.nn.Module {
   }
 }
 
-/** The oracle: no state, every step recomputes the whole sequence from its first token. */
-function recompute(lm: TinyLm, device: g.Device): NextTokenModel<null> {
-  const lastLogits = async (seqs: readonly (readonly number[])[]) => {
-    const scores = new Float32Array(seqs.length * 7);
-    for (const [i, s] of seqs.entries()) {
-      const ids = g.tensor(Int32Array.from(s), { shape: [s.length, 1], dtype: 'i32', device });
-      const logits = g.noGrad(() => lm.forward(ids, undefined).logits);
-      const all = (await logits.toArray()) as Float32Array;
-      scores.set(all.subarray((s.length - 1) * 7, s.length * 7), i * 7);
-      ids.dispose();
-      logits.dispose();
-    }
-    return scores;
-  };
-  return {
-    vocabSize: 7,
-    start: async (prompt) => ({
-      scores: await lastLogits([prompt]),
-      kind: 'logits',
-      states: [null],
-    }),
-    step: async (_last, states, sequences) => ({
-      scores: await lastLogits(sequences),
-      kind: 'logits',
-      states: [...states],
-    }),
-  };
-}
-
 for (const kind of ['cpu', 'webgpu'] as const) {
   describe(`recurrentNextTokenModel on ${kind}`, () => {
     const dev = () => g.createDevice({ backend: kind });
@@ -61,7 +33,7 @@ for (const kind of ['cpu', 'webgpu'] as const) {
       const adapter = recurrentNextTokenModel(lm);
       const options = { numBeams: 4, maxLength: 6, eosTokenId: 0, numReturnSequences: 4 };
       const fast = await beamSearch(adapter, [1, 2], options);
-      const slow = await beamSearch(recompute(lm, device), [1, 2], options);
+      const slow = await beamSearch(recomputeOracle(lm, device), [1, 2], options);
       expect(fast.sequences.map((s) => s.tokens)).toEqual(slow.sequences.map((s) => s.tokens));
       for (const [i, s] of fast.sequences.entries())
         expect(s.score).toBeCloseTo(slow.sequences[i].score, 4);
