@@ -1,6 +1,7 @@
 """nanoGPT's CPU shakespeare_char run in PyTorch, the reference side of `pnpm bench nanogpt-cpu`.
 
-The model is nanoGPT's architecture (Karpathy, model.py) written out here: learned token and
+The model is nanoGPT's architecture (Karpathy, model.py) as fixtures/generate.py defines it for
+the parity fixtures: learned token and
 position embeddings, pre-LayerNorm blocks of causal self-attention and a GELU MLP, a final
 LayerNorm, and an lm_head tied to the token embedding; N(0, 0.02) init with the residual
 projections scaled by 1/sqrt(2·n_layer). Training follows train.py: AdamW with decay only on
@@ -17,96 +18,29 @@ import re
 import math
 import time
 
+import os
+import sys
+
 import torch
 import torch.nn as nn
-from torch.nn import functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from generate import NanoGPT  # noqa: E402  (the architecture the parity fixtures check)
 
 
-class LayerNorm(nn.Module):
-    def __init__(self, ndim, bias):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(ndim))
-        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
-
-    def forward(self, x):
-        return F.layer_norm(x, self.weight.shape, self.weight, self.bias, 1e-5)
-
-
-class CausalSelfAttention(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.n_head, self.n_embd = c["n_head"], c["n_embd"]
-        self.c_attn = nn.Linear(c["n_embd"], 3 * c["n_embd"], bias=c["bias"])
-        self.c_proj = nn.Linear(c["n_embd"], c["n_embd"], bias=c["bias"])
-        T = c["block_size"]
-        self.register_buffer("mask", torch.tril(torch.ones(T, T, dtype=torch.bool)).view(1, 1, T, T))
-
-    def forward(self, x):
-        B, T, C = x.shape
-        hs = C // self.n_head
-        q, k, v = self.c_attn(x).split(C, dim=2)
-        q = q.view(B, T, self.n_head, hs).transpose(1, 2)  # (B, nh, T, hs)
-        k = k.view(B, T, self.n_head, hs).transpose(1, 2)
-        v = v.view(B, T, self.n_head, hs).transpose(1, 2)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hs))  # (B, nh, T, T)
-        att = att.masked_fill(~self.mask[:, :, :T, :T], float("-inf")).softmax(dim=-1)
-        y = (att @ v).transpose(1, 2).contiguous().view(B, T, C)  # (B, T, C)
-        return self.c_proj(y)
-
-
-class MLP(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.c_fc = nn.Linear(c["n_embd"], 4 * c["n_embd"], bias=c["bias"])
-        self.c_proj = nn.Linear(4 * c["n_embd"], c["n_embd"], bias=c["bias"])
-
-    def forward(self, x):
-        return self.c_proj(F.gelu(self.c_fc(x)))
-
-
-class Block(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.ln_1 = LayerNorm(c["n_embd"], c["bias"])
-        self.attn = CausalSelfAttention(c)
-        self.ln_2 = LayerNorm(c["n_embd"], c["bias"])
-        self.mlp = MLP(c)
-
-    def forward(self, x):
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
-
-
-class GPT(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.transformer = nn.ModuleDict(dict(
-            wte=nn.Embedding(c["vocab_size"], c["n_embd"]),
-            wpe=nn.Embedding(c["block_size"], c["n_embd"]),
-            h=nn.ModuleList([Block(c) for _ in range(c["n_layer"])]),
-            ln_f=LayerNorm(c["n_embd"], c["bias"]),
-        ))
-        self.lm_head = nn.Linear(c["n_embd"], c["vocab_size"], bias=False)
-        self.transformer.wte.weight = self.lm_head.weight  # tied
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0.0, 0.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.Embedding):
-                nn.init.normal_(m.weight, 0.0, 0.02)
-        for name, p in self.named_parameters():
-            if name.endswith("c_proj.weight"):
-                nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * c["n_layer"]))
-
-    def forward(self, idx, targets):
-        B, T = idx.shape
-        pos = torch.arange(T)
-        x = self.transformer.wte(idx) + self.transformer.wpe(pos)  # (B, T, C)
-        for block in self.transformer.h:
-            x = block(x)
-        logits = self.lm_head(self.transformer.ln_f(x))  # (B, T, V)
-        return F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
+def nanogpt(c):
+    """nanoGPT with its initialization: the parity fixtures' model (one definition for both)."""
+    model = NanoGPT(dict(vocabSize=c["vocab_size"], blockSize=c["block_size"], nLayer=c["n_layer"],
+                         nHead=c["n_head"], nEmbd=c["n_embd"], bias=c["bias"], tieWeights=True))
+    for m in model.modules():
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if getattr(m, "bias", None) is not None:
+                nn.init.zeros_(m.bias)
+    for name, p in model.named_parameters():
+        if name.endswith("c_proj.weight"):
+            nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * c["n_layer"]))
+    return model
 
 
 def get_lr(it, a):
@@ -156,7 +90,7 @@ def main():
     splits = {"train": data[:n], "val": data[n:]}
     c = dict(vocab_size=len(chars), block_size=a.block_size, n_layer=a.n_layer, n_head=a.n_head,
              n_embd=a.n_embd, bias=False)
-    model = GPT(c)
+    model = nanogpt(c)
     decay = [p for p in model.parameters() if p.dim() >= 2]
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
@@ -174,7 +108,7 @@ def main():
         model.eval()
         out = {}
         for split in ("train", "val"):
-            out[split] = sum(model(*batch(split)).item() for _ in range(a.eval_iters)) / a.eval_iters
+            out[split] = sum(model(*batch(split))[1].item() for _ in range(a.eval_iters)) / a.eval_iters
         model.train()
         print(json.dumps({"event": "eval", "iter": it, "train": out["train"], "val": out["val"]}), flush=True)
         return out
@@ -189,7 +123,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = get_lr(it, a)
         t0 = time.perf_counter()
-        loss = model(*batch("train"))
+        _, loss = model(*batch("train"))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
