@@ -23,6 +23,8 @@ const DATA = new URL('../../../../shared/data/tinyshakespeare.txt', import.meta.
 
 export interface CellStateOptions {
   steps: number;
+  /** Text to learn (default ../shared/data/tinyshakespeare.txt). */
+  dataPath?: string | URL;
   hidden?: number;
   /** Characters of the corpus used (default all). */
   corpusChars?: number;
@@ -140,7 +142,7 @@ export function cellTextSvg(
 
 export async function cellStates(options: CellStateOptions): Promise<CellStateResult> {
   const log = options.log ?? console.log;
-  const raw = readFileSync(DATA, 'utf8');
+  const raw = readFileSync(options.dataPath ?? DATA, 'utf8');
   const text = quoteCorpus(options.corpusChars ? raw.slice(0, options.corpusChars) : raw);
   const vocab = [...new Set(text)].sort();
   const id = new Map(vocab.map((ch, i) => [ch, i]));

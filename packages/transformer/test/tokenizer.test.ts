@@ -47,8 +47,9 @@ function randomString(next: () => number, length: number, loneSurrogates = true)
   return s;
 }
 
-const shakespeare = readFileSync(
-  new URL('../../../../shared/data/tinyshakespeare.txt', import.meta.url),
+// Shipped English prose (the GPT quickstart's 48 kB corpus), so the test needs no ../shared.
+const prose = readFileSync(
+  new URL('../../../examples/gpt-quickstart/data/corpus.txt', import.meta.url),
   'utf8',
 );
 
@@ -164,7 +165,7 @@ describe('BpeTokenizer', () => {
   });
 
   it('learns the same merges as a from-scratch recount', () => {
-    const text = shakespeare.slice(0, 6000);
+    const text = prose.slice(0, 6000);
     const tok = BpeTokenizer.train(text, { vocabSize: 256 + 120 });
     expect(tok.merges.length).toBe(120);
     expect(tok.merges).toEqual(naiveMerges(text, 120));
@@ -187,7 +188,7 @@ describe('BpeTokenizer', () => {
   });
 
   it('compresses its training text and encodes it consistently with training', () => {
-    const text = shakespeare.slice(0, 50_000);
+    const text = prose.slice(0, 50_000);
     const tok = BpeTokenizer.train(text, { vocabSize: 512 });
     const ids = tok.encode(text);
     expect(tok.decode(ids)).toBe(text);
@@ -197,7 +198,7 @@ describe('BpeTokenizer', () => {
 
   it('round-trips any Unicode string, including lone surrogates, and through JSON', () => {
     const next = rng(4);
-    const tok = BpeTokenizer.train(randomString(next, 3000) + shakespeare.slice(0, 3000), {
+    const tok = BpeTokenizer.train(randomString(next, 3000) + prose.slice(0, 3000), {
       vocabSize: 400,
     });
     const loaded = tokenizerFromJSON(JSON.parse(JSON.stringify(tok.toJSON())));
