@@ -114,11 +114,12 @@ async function createWebGPU(options: InitOptions): Promise<WebGPUBackend | undef
     'maxComputeInvocationsPerWorkgroup',
     'maxComputeWorkgroupSizeX',
     'maxStorageBuffersPerShaderStage',
+    'maxTextureDimension2D',
   ] as const) {
     requiredLimits[name] = adapter.limits[name];
   }
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
-  return new WebGPUBackend(device, adapter, gpu);
+  return new WebGPUBackend(device, adapter, gpu, gpu.wgslLanguageFeatures);
 }
 
 const FALLBACK_WARNING =

@@ -8,9 +8,9 @@ import {
   adapterKey,
   forgetTuned,
   MATMUL_KERNELS_VERSION,
-  matmulVariant,
-  variantFromName,
-  variantName,
+  matmulPlan,
+  planFromName,
+  planName,
 } from '../src/kernels/matmul/tuning.js';
 import { webgpuDevice } from './helpers/devices.js';
 
@@ -38,12 +38,12 @@ describe('automatic matmul tuning', () => {
     const persisted = JSON.parse(readFileSync(file, 'utf8'));
     const chosen = persisted[keyOf(device)];
     if (backend.hasSubgroups) {
-      expect(variantFromName(chosen), `persisted ${chosen}`).toBeDefined();
-      expect(variantName(matmulVariant(backend))).toBe(chosen);
+      expect(planFromName(chosen), `persisted ${chosen}`).toBeDefined();
+      expect(planName(matmulPlan(backend))).toBe(chosen);
     }
     // Already tuned: tuneMatmul answers from memory without timing anything.
     expect(await g.tuneMatmul({ device })).toEqual({
-      variant: variantName(matmulVariant(backend)),
+      variant: planName(matmulPlan(backend)),
       timings: {},
     });
     expect(keyOf(device)).toBe(keyOf(reference));
@@ -55,10 +55,12 @@ describe('automatic matmul tuning', () => {
     if (!(probe.backend as WebGPUBackend).hasSubgroups) return; // only the generic kernel exists
     forgetTuned();
     const other = { 'another adapter|v1': 'sg8x2' };
-    const text = JSON.stringify({ ...other, [keyOf(probe)]: 'sg4x2' });
+    const text = JSON.stringify({ ...other, [keyOf(probe)]: 'sg4x2+tex8' });
     writeFileSync(file, text);
     const device = await g.createDevice({ backend: 'webgpu' });
-    expect(variantName(matmulVariant(device.backend as WebGPUBackend))).toBe('sg4x2');
+    const plan = matmulPlan(device.backend as WebGPUBackend);
+    expect(planName(plan)).toBe('sg4x2+tex8');
+    expect(plan.large).toEqual({ rows: 8, texture: true });
     expect(readFileSync(file, 'utf8')).toBe(text); // read, not rewritten
     device.destroy();
 
@@ -66,14 +68,17 @@ describe('automatic matmul tuning', () => {
     writeFileSync(file, '{ not json');
     const retuned = await g.createDevice({ backend: 'webgpu' });
     const persisted = JSON.parse(readFileSync(file, 'utf8'));
-    expect(variantFromName(persisted[keyOf(retuned)])).toBeDefined();
+    expect(planFromName(persisted[keyOf(retuned)])).toBeDefined();
     retuned.destroy();
   });
 
   test('[webgpu] tuneMatmul: false leaves the generic kernel until tuneMatmul() runs', async () => {
     forgetTuned();
     const device = await g.createDevice({ backend: 'webgpu', tuneMatmul: false });
-    expect(matmulVariant(device.backend as WebGPUBackend)).toBe('generic');
+    expect(matmulPlan(device.backend as WebGPUBackend)).toEqual({
+      small: 'generic',
+      large: 'generic',
+    });
     device.destroy();
   });
 });

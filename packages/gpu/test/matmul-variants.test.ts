@@ -2,12 +2,19 @@ import { describe, expect, test } from 'vitest';
 import type { WebGPUBackend } from '../src/backend/webgpu.js';
 import * as g from '../src/index.js';
 import { pinMatmulVariant } from '../src/kernels/matmul/matmul.js';
-import { SUBGROUP_CANDIDATES } from '../src/kernels/matmul/tuning.js';
+import {
+  type MatmulVariant,
+  SUBGROUP_CANDIDATES,
+  TEXTURE_CANDIDATES,
+  variantName,
+} from '../src/kernels/matmul/tuning.js';
 import { cpuDevice, webgpuDevice } from './helpers/devices.js';
 
 // Every subgroup matmul variant against the CPU reference: tails in M, N and K (K not a
-// multiple of 32), batches, transposed views (copied to row-major first), broadcast batch
-// dims, and a shape the variant cannot take (N % 4 ≠ 0, generic fallback).
+// multiple of 32), batches, transposed views (copied to row-major first for the buffer
+// kernels, read through strides by the texture kernels' packing), broadcast batch dims, and
+// shapes the buffer kernels cannot take (N or K % 4 ≠ 0: generic fallback; the texture
+// kernels pad them), and row-major operands the texture kernels copy as they are.
 const cases: { a: number[]; b: number[]; ta?: boolean; tb?: boolean }[] = [
   { a: [5, 12], b: [12, 8] },
   { a: [33, 36], b: [36, 68] },
@@ -16,6 +23,13 @@ const cases: { a: number[]; b: number[]; ta?: boolean; tb?: boolean }[] = [
   { a: [44, 9], b: [44, 12], ta: true },
   { a: [2, 3, 8, 8], b: [8, 4] },
   { a: [6, 8], b: [8, 5] },
+  { a: [2, 19, 7], b: [7, 3] },
+  { a: [3, 70, 37], b: [3, 41, 70], ta: true, tb: true },
+  { a: [4, 30], b: [2, 30, 66] },
+  // Rows a whole number of 256-byte texture rows: the texture kernels copy instead of packing.
+  { a: [70, 64], b: [64, 128] },
+  { a: [2, 9, 64], b: [2, 64, 64] },
+  { a: [3, 5, 128], b: [128, 64] },
 ];
 
 function data(n: number, seed: number): Float32Array {
@@ -28,9 +42,12 @@ describe('matmul subgroup variants', async () => {
   const backend = gpu.backend as WebGPUBackend;
   // Subgroup variants exist only where the adapter has subgroups (CI's lavapipe does);
   // elsewhere matmul keeps the generic kernel, which the other matmul tests cover.
-  const variants = backend.hasSubgroups ? SUBGROUP_CANDIDATES : [];
+  const variants: MatmulVariant[] = backend.hasSubgroups ? [...SUBGROUP_CANDIDATES] : [];
+  if (backend.hasSubgroups && backend.readableStorageTextures) {
+    for (const v of TEXTURE_CANDIDATES) variants.push({ ...v, texture: true });
+  }
   for (const v of variants) {
-    test(`[webgpu] rows ${v.rows} × vec4 cols ${v.cols}`, async () => {
+    test(`[webgpu] ${variantName(v)}`, async () => {
       pinMatmulVariant(backend, v);
       try {
         for (const [i, c] of cases.entries()) {

@@ -10,6 +10,8 @@ const USAGE_COPY_SRC = 0x0004;
 const USAGE_COPY_DST = 0x0008;
 const USAGE_UNIFORM = 0x0040;
 const USAGE_STORAGE = 0x0080;
+const TEXTURE_USAGE_COPY_DST = 0x02;
+const TEXTURE_USAGE_STORAGE_BINDING = 0x08;
 const MAP_MODE_READ = 0x0001;
 const STAGE_COMPUTE = 0x4;
 
@@ -25,6 +27,16 @@ export interface GpuBinding {
   storage: Storage;
 }
 
+/**
+ * A 2-D rgba32float storage texture bound to a dispatch: kernels that gain from the adapter's
+ * texture path (cheaper loads than storage buffers on lavapipe) pack operands into these.
+ */
+export interface GpuTextureBinding {
+  texture: GPUTexture;
+  /** The kernel writes it (`write` access) rather than reads it (`read` access). */
+  write?: boolean;
+}
+
 /** One compute dispatch: a cached pipeline, its storage bindings and uniform parameters. */
 export interface GpuDispatch {
   /** Cache key of the pipeline: must determine the WGSL `code()` returns. */
@@ -34,6 +46,8 @@ export interface GpuDispatch {
   buffers: Storage[];
   /** Which buffers the kernel writes (default: only the last), matching `read_write` in the WGSL. */
   writes?: readonly number[];
+  /** Storage textures, bound after the buffers (@binding(buffers.length + 1), ...). */
+  textures?: readonly GpuTextureBinding[];
   /** Uniform words bound at @binding(0) (u32 bit patterns; see `f32Bits`). */
   params: ArrayLike<number>;
   /** Total workgroups; split into (x, y) when above 65,535. Kernels linearize with `wgIndex`. */
@@ -75,8 +89,12 @@ export class WebGPUBackend {
    * one invocation per row and no barriers.
    */
   readonly softwareAdapter: boolean;
+  /** WGSL can read storage textures (`readonly_and_readwrite_storage_textures`). */
+  readonly readableStorageTextures: boolean;
 
   private readonly pool = new Map<number, GPUBuffer[]>();
+  private readonly texturePool = new Map<string, GPUTexture[]>();
+  private readonly textureViews = new WeakMap<GPUTexture, GPUTextureView>();
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly layouts = new Map<string, GPUBindGroupLayout>();
   private readonly stagingPool: GPUBuffer[] = [];
@@ -102,6 +120,8 @@ export class WebGPUBackend {
     adapter: GPUAdapter,
     /** Dawn's GPU object in Node: held so it is never garbage-collected while in use. */
     private readonly keepAlive?: unknown,
+    /** `GPU.wgslLanguageFeatures` of the implementation the device came from. */
+    wgslFeatures?: ReadonlySet<string>,
   ) {
     const info = adapter.info;
     const limits: Record<string, number> = {};
@@ -118,6 +138,8 @@ export class WebGPUBackend {
       limits,
     };
     this.hasSubgroups = device.features.has('subgroups');
+    this.readableStorageTextures =
+      wgslFeatures?.has('readonly_and_readwrite_storage_textures') ?? false;
     this.softwareAdapter =
       (info as { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
       /llvmpipe|lavapipe|swiftshader|software/i.test(
@@ -180,10 +202,38 @@ export class WebGPUBackend {
     free.push(buffer);
   }
 
-  /** Destroys pooled buffers (live tensors are untouched). */
+  /**
+   * A scratch rgba32float storage texture of `width` × `height` texels, for one kernel's
+   * packed operands; give it back with `releaseTexture` once the dispatches using it are
+   * recorded (as with buffers, later commands run after earlier ones in queue order).
+   */
+  takeTexture(width: number, height: number): GPUTexture {
+    const texture = this.texturePool.get(`${width}x${height}`)?.pop();
+    if (texture) {
+      this.pooledBytes -= width * height * 16;
+      return texture;
+    }
+    return this.device.createTexture({
+      size: [width, height],
+      format: 'rgba32float',
+      usage: TEXTURE_USAGE_STORAGE_BINDING | TEXTURE_USAGE_COPY_DST,
+    });
+  }
+
+  releaseTexture(texture: GPUTexture): void {
+    const key = `${texture.width}x${texture.height}`;
+    let free = this.texturePool.get(key);
+    if (!free) this.texturePool.set(key, (free = []));
+    free.push(texture);
+    this.pooledBytes += texture.width * texture.height * 16;
+  }
+
+  /** Destroys pooled buffers and textures (live tensors are untouched). */
   emptyCache(): void {
     for (const buffers of this.pool.values()) for (const b of buffers) b.destroy();
+    for (const textures of this.texturePool.values()) for (const t of textures) t.destroy();
     this.pool.clear();
+    this.texturePool.clear();
     this.pooledBytes = 0;
   }
 
@@ -241,7 +291,8 @@ export class WebGPUBackend {
 
   /**
    * Bind-group layouts are explicit (not 'auto', which drops bindings a variant leaves
-   * unused) and cached by their access pattern, e.g. "rrw".
+   * unused) and cached by their access pattern: "r"/"w" for storage buffers read / written,
+   * then "t"/"o" for storage textures read / written, e.g. "rrw" or "wtt".
    */
   private layout(access: string): GPUBindGroupLayout {
     let layout = this.layouts.get(access);
@@ -250,8 +301,22 @@ export class WebGPUBackend {
         { binding: 0, visibility: STAGE_COMPUTE, buffer: { type: 'uniform' } },
       ];
       for (let i = 0; i < access.length; i++) {
-        const type = access[i] === 'w' ? 'storage' : 'read-only-storage';
-        entries.push({ binding: i + 1, visibility: STAGE_COMPUTE, buffer: { type } });
+        const binding = i + 1;
+        const a = access[i];
+        if (a === 't' || a === 'o') {
+          entries.push({
+            binding,
+            visibility: STAGE_COMPUTE,
+            storageTexture: {
+              access: a === 'o' ? 'write-only' : 'read-only',
+              format: 'rgba32float',
+              viewDimension: '2d',
+            },
+          });
+        } else {
+          const type = a === 'w' ? 'storage' : 'read-only-storage';
+          entries.push({ binding, visibility: STAGE_COMPUTE, buffer: { type } });
+        }
       }
       layout = this.device.createBindGroupLayout({ entries, label: access });
       this.layouts.set(access, layout);
@@ -305,6 +370,7 @@ export class WebGPUBackend {
     const writes = d.writes ?? [n - 1];
     let access = '';
     for (let i = 0; i < n; i++) access += writes.includes(i) ? 'w' : 'r';
+    for (const t of d.textures ?? []) access += t.write ? 'o' : 't';
     const layout = this.layout(access);
     const pipeline = this.pipeline(d.key, d.code, layout);
     const slot = this.paramSlots++;
@@ -325,6 +391,11 @@ export class WebGPUBackend {
       this.touched.add(buffer);
       entries.push({ binding: i + 1, resource: { buffer } });
     }
+    for (const [i, t] of (d.textures ?? []).entries()) {
+      let view = this.textureViews.get(t.texture);
+      if (!view) this.textureViews.set(t.texture, (view = t.texture.createView()));
+      entries.push({ binding: n + 1 + i, resource: view });
+    }
     const bindGroup = this.device.createBindGroup({ layout, entries });
     this.pass ??= this.ensureEncoder().beginComputePass();
     this.pass.setPipeline(pipeline);
@@ -341,6 +412,28 @@ export class WebGPUBackend {
     this.touched.add(src.buffer!);
     this.touched.add(dst.buffer!);
     this.ensureEncoder().copyBufferToBuffer(src.buffer!, srcOffset, dst.buffer!, dstOffset, bytes);
+  }
+
+  /**
+   * Copies `rows` rows of `texture.width` texels from a storage (rows `texture.width · 16`
+   * bytes apart, a multiple of 256; `byteOffset` a multiple of 16) into the texture from row
+   * `originY`.
+   */
+  copyToTexture(
+    src: Storage,
+    byteOffset: number,
+    texture: GPUTexture,
+    originY: number,
+    rows: number,
+  ): void {
+    if (rows === 0) return;
+    this.endPass();
+    this.touched.add(src.buffer!);
+    this.ensureEncoder().copyBufferToTexture(
+      { buffer: src.buffer!, offset: byteOffset, bytesPerRow: texture.width * 16 },
+      { texture, origin: { x: 0, y: originY } },
+      { width: texture.width, height: rows },
+    );
   }
 
   /** Submits everything recorded so far as one command buffer. */

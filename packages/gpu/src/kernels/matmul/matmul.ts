@@ -8,15 +8,26 @@ import { cpuData, onBackend, requireFloat, sameDevice } from '../common.js';
 import { MATMUL_TILE, type MatmulLayout, matmulReference, matmulWGSL } from './matmul.wgsl.js';
 import { matmulSubgroupWGSL, type SubgroupVariant, subgroupTile } from './subgroup.wgsl.js';
 import {
+  matmulTextureWGSL,
+  packTextureWGSL,
+  TEXTURE_K_STEP,
+  TEXTURE_TILE_COLS,
+  type TextureVariant,
+} from './texture.wgsl.js';
+import {
   adapterKey,
   MATMUL_KERNELS_VERSION,
+  type MatmulPlan,
   type MatmulVariant,
+  matmulPlan,
   matmulVariant,
   pinMatmulVariant,
+  planFromName,
+  planName,
   rememberTuned,
   SUBGROUP_CANDIDATES,
+  TEXTURE_CANDIDATES,
   tunedFor,
-  variantFromName,
   variantName,
 } from './tuning.js';
 
@@ -104,8 +115,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
         else matmulReference(layout, cpuData(ea), cpuData(eb), cpuData(out));
       },
       (backend) => {
-        const variant = k > 0 ? matmulVariant(backend) : 'generic';
-        if (variant !== 'generic' && n % 4 === 0 && k % 4 === 0) {
+        let variant = k > 0 ? matmulVariant(backend, batch * m * n * k) : 'generic';
+        if (variant !== 'generic' && variant.texture) {
+          if (textureDispatch(backend, variant, ea, eb, out, layout)) return undefined;
+          variant = matmulPlan(backend).small; // the textures would exceed the adapter's limits
+        }
+        if (variant !== 'generic' && !variant.texture && n % 4 === 0 && k % 4 === 0) {
           return subgroupDispatch(backend, variant, ea, eb, out, layout);
         }
         const tilesM = Math.ceil(m / MATMUL_TILE);
@@ -206,12 +221,102 @@ function subgroupDispatch(
   return undefined;
 }
 
+/**
+ * The texture kernel's commands: both operands moved into scratch textures (an operand
+ * broadcast over the batch moved once), then the product. False when a texture would exceed
+ * the adapter's limits.
+ */
+function textureDispatch(
+  backend: WebGPUBackend,
+  v: TextureVariant,
+  ea: Tensor,
+  eb: Tensor,
+  out: Tensor,
+  L: MatmulLayout,
+): boolean {
+  const { batch, m, n, k } = L;
+  const kSteps = Math.ceil(k / TEXTURE_K_STEP);
+  const kPad = kSteps * TEXTURE_K_STEP;
+  const tilesM = Math.ceil(m / v.rows);
+  const tilesN = Math.ceil(n / TEXTURE_TILE_COLS);
+  const mPad = tilesM * v.rows;
+  const batchA = L.sA[0] === 0 ? 1 : batch;
+  const batchB = L.sB[0] === 0 ? 1 : batch;
+  const texels = (cols: number) => Math.ceil(cols / 64) * 16; // rows of 256-byte multiples
+  const a = { width: texels(kPad), height: batchA * mPad };
+  const b = { width: texels(tilesN * TEXTURE_TILE_COLS), height: batchB * kPad };
+  const max = backend.adapterInfo.limits.maxTextureDimension2D ?? 8192;
+  if (Math.max(a.width, a.height, b.width, b.height) > max) return false;
+  const at = backend.takeTexture(a.width, a.height);
+  const bt = backend.takeTexture(b.width, b.height);
+  stageOperand(backend, ea, L.offA, L.sA, batchA, m, k, at, mPad, false);
+  stageOperand(backend, eb, L.offB, L.sB, batchB, k, n, bt, kPad, true);
+  backend.dispatch({
+    key: `matmul:f32:tex${v.rows}`,
+    code: () => matmulTextureWGSL(v),
+    buffers: [out.storage],
+    textures: [{ texture: at }, { texture: bt }],
+    params: [m, n, kSteps, batch, tilesN, tilesM, batchA > 1 ? mPad : 0, batchB > 1 ? kPad : 0],
+    workgroups: tilesM * tilesN * batch,
+  });
+  backend.releaseTexture(at);
+  backend.releaseTexture(bt);
+  return true;
+}
+
+/**
+ * Moves a strided (batch, rows, cols) operand into `texture`, `rowsPad` rows per batch entry.
+ * Row-major rows exactly one texture row long are copied as they are (rows past `rows` keep
+ * whatever they held, unless `zeroRows` asks for zeros there); anything else is packed into a
+ * scratch buffer first.
+ */
+function stageOperand(
+  backend: WebGPUBackend,
+  t: Tensor,
+  off: number,
+  s: [number, number, number],
+  batch: number,
+  rows: number,
+  cols: number,
+  texture: GPUTexture,
+  rowsPad: number,
+  zeroRows: boolean,
+): void {
+  const [sBatch, sRow, sCol] = s;
+  const rowFloats = texture.width * 4;
+  const direct =
+    sCol === 1 &&
+    sRow === rowFloats &&
+    cols === rowFloats &&
+    off % 4 === 0 &&
+    (batch === 1 || sBatch % 4 === 0) &&
+    (!zeroRows || rows === rowsPad);
+  if (direct) {
+    for (let i = 0; i < batch; i++) {
+      backend.copyToTexture(t.storage, (off + i * sBatch) * 4, texture, i * rowsPad, rows);
+    }
+    return;
+  }
+  const vec4 = sCol === 1 && cols % 4 === 0 && off % 4 === 0 && sRow % 4 === 0 && sBatch % 4 === 0;
+  const scratch = backend.alloc(texture.width * texture.height * 16);
+  backend.dispatch({
+    key: vec4 ? 'matmul:pack-texture:vec4' : 'matmul:pack-texture',
+    code: () => packTextureWGSL(vec4),
+    buffers: [t.storage, scratch],
+    params: [rows, cols, batch, off, sBatch, sRow, sCol, texture.width, rowsPad],
+    workgroups: Math.ceil((texture.width * texture.height) / 64),
+  });
+  backend.copyToTexture(scratch, 0, texture, 0, texture.height);
+  backend.release(scratch);
+}
+
 export interface TuneMatmulOptions {
   /** Device to tune (default: the current one). */
   device?: Device;
   /**
-   * Side of the square product timed (default: 256, doubled up to 2,048 while the generic
-   * kernel takes under 2 ms, so that a fast GPU is timed on work rather than overhead).
+   * Side of the square product the buffer kernels are timed on (default: 256, doubled up to
+   * 2,048 while the generic kernel takes under 2 ms, so that a fast GPU is timed on work rather
+   * than overhead). The texture kernels are timed against the winner at twice this side.
    */
   size?: number;
   /** Timed products per candidate, the fastest of which counts (default 3). */
@@ -219,11 +324,12 @@ export interface TuneMatmulOptions {
 }
 
 /**
- * Chooses the fastest matmul kernel for a device's adapter by timing each candidate on a
- * square product (after checking it against the generic kernel), and caches the choice per
- * adapter for the rest of the process. `init()` runs it (or reads a persisted choice) for
- * WebGPU devices; call it yourself after `init({ tuneMatmul: false })`. Without subgroups
- * there is nothing to choose: matmul uses the generic kernel.
+ * Chooses the fastest matmul kernels for a device's adapter by timing each candidate on
+ * square products (after checking it against the generic kernel), and caches the plan per
+ * adapter for the rest of the process: the best buffer kernel for small products, and for
+ * large ones the best of that and the texture kernels. `init()` runs it (or reads a persisted
+ * plan) for WebGPU devices; call it yourself after `init({ tuneMatmul: false })`. Without
+ * subgroups there is nothing to choose: matmul uses the generic kernel.
  */
 export async function tuneMatmul(
   options: TuneMatmulOptions = {},
@@ -234,34 +340,42 @@ export async function tuneMatmul(
   if (backend.kind !== 'webgpu') return { variant: 'cpu', timings };
   const gpuBackend = backend as WebGPUBackend;
   const already = tunedFor(gpuBackend);
-  if (already) return { variant: variantName(already), timings };
+  if (already) return { variant: planName(already), timings };
   if (!gpuBackend.hasSubgroups) {
-    rememberTuned(gpuBackend, 'generic');
+    rememberTuned(gpuBackend, { small: 'generic', large: 'generic' });
     return { variant: 'generic', timings };
   }
   const reps = options.reps ?? 3;
   let size = options.size ?? 256;
   const adaptive = options.size === undefined;
-  const candidates: MatmulVariant[] = ['generic', ...SUBGROUP_CANDIDATES];
+  let small: Record<string, number>;
   for (;;) {
-    const result = await timeCandidates(device, gpuBackend, candidates, size, reps);
-    if (adaptive && result.generic < 2 && size < 2048) {
-      size *= 2;
-      continue;
-    }
-    let best: MatmulVariant = 'generic';
-    for (const v of candidates) {
-      const t = result[variantName(v)];
-      if (t === undefined) continue;
-      timings[variantName(v)] = t;
-      if (t < timings[variantName(best)]) best = v;
-    }
-    rememberTuned(gpuBackend, best);
-    return { variant: variantName(best), timings };
+    small = await timeCandidates(device, gpuBackend, ['generic', ...SUBGROUP_CANDIDATES], size, reps);
+    if (adaptive && small.generic < 2 && size < 2048) size *= 2;
+    else break;
   }
+  const fastest = (t: Record<string, number>, candidates: MatmulVariant[]) =>
+    candidates.reduce((best, v) =>
+      (t[variantName(v)] ?? Infinity) < (t[variantName(best)] ?? Infinity) ? v : best,
+    );
+  const smallWinner = fastest(small, ['generic', ...SUBGROUP_CANDIDATES]);
+  for (const [name, t] of Object.entries(small)) timings[`${name}@${size}`] = t;
+  const plan: MatmulPlan = { small: smallWinner, large: smallWinner };
+  if (gpuBackend.readableStorageTextures) {
+    const textures: MatmulVariant[] = TEXTURE_CANDIDATES.map((v) => ({ ...v, texture: true }));
+    const candidates = [smallWinner, ...textures];
+    const large = await timeCandidates(device, gpuBackend, candidates, 2 * size, reps);
+    for (const [name, t] of Object.entries(large)) timings[`${name}@${2 * size}`] = t;
+    plan.large = fastest(large, candidates);
+  }
+  rememberTuned(gpuBackend, plan);
+  return { variant: planName(plan), timings };
 }
 
-/** Milliseconds per product (best of `reps`) for each candidate that agrees with the generic kernel. */
+/**
+ * Milliseconds per product (best of `reps`) for each candidate that agrees with the first
+ * (the generic kernel, or the already-chosen buffer kernel).
+ */
 async function timeCandidates(
   device: Device,
   backend: WebGPUBackend,
@@ -278,9 +392,14 @@ async function timeCandidates(
   try {
     for (const v of candidates) {
       pinMatmulVariant(backend, v);
-      const first = matmul(a, b);
-      const got = (await first.toArray()) as Float32Array;
-      first.dispose();
+      let got: Float32Array;
+      try {
+        const first = matmul(a, b);
+        got = (await first.toArray()) as Float32Array;
+        first.dispose();
+      } catch {
+        continue; // a variant this adapter cannot compile
+      }
       if (!expected) expected = got;
       else if (!sameWithin(got, expected, 1e-3)) continue; // a variant this adapter runs wrong
       // The fastest of `reps` timed products: on a shared machine the minimum is the
@@ -305,7 +424,7 @@ async function timeCandidates(
 const TUNING_FILE = 'matmul-tuning.json';
 
 /**
- * What `init()` runs for a WebGPU device: the choice already made in this process, else the
+ * What `init()` runs for a WebGPU device: the plan already made in this process, else the
  * one persisted for this adapter (Node: a JSON file in the user's cache folder, keyed by the
  * adapter's description and features and the kernels' version), else a tuning pass (about
  * 0.3 s on lavapipe, once per machine) whose result is persisted. Never throws: on any
@@ -325,7 +444,7 @@ export async function autoTuneMatmul(device: Device): Promise<void> {
     } catch {
       cache = {}; // a damaged file is rewritten below
     }
-    const saved = variantFromName(cache[key]);
+    const saved = planFromName(cache[key]);
     if (saved) {
       rememberTuned(gpuBackend, saved);
       return;

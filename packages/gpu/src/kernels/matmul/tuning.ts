@@ -1,10 +1,35 @@
 import type { WebGPUBackend } from '../../backend/webgpu.js';
 import type { SubgroupVariant } from './subgroup.wgsl.js';
+import type { TextureVariant } from './texture.wgsl.js';
 
-/** A matmul kernel choice: the generic strided kernel, or a subgroup variant. */
-export type MatmulVariant = 'generic' | SubgroupVariant;
+/**
+ * A matmul kernel: the generic strided kernel, a subgroup kernel reading storage buffers, or
+ * a subgroup kernel reading operands packed into storage textures.
+ */
+export type MatmulVariant =
+  | 'generic'
+  | (SubgroupVariant & { texture?: false })
+  | (TextureVariant & { texture: true });
 
-/** Candidates the tuning pass times, smallest register footprint first. */
+/**
+ * What matmul runs on one adapter: `small` for products under `TEXTURE_MIN_WORK`
+ * multiply-adds, `large` from there. They differ when packing operands into textures (two
+ * extra dispatches) pays off only for large products.
+ */
+export interface MatmulPlan {
+  small: MatmulVariant;
+  large: MatmulVariant;
+}
+
+/**
+ * Products of at least this many multiply-adds (m·n·k per batch entry, times batch) may use
+ * the plan's `large` kernel. On lavapipe a dispatch costs ~50 µs and the texture kernel beats
+ * the buffer kernel from about 128³ (measured in the bench); 2^21 leaves the two pack
+ * dispatches under a tenth of the product's time.
+ */
+export const TEXTURE_MIN_WORK = 2 ** 21;
+
+/** Buffer candidates the tuning pass times, smallest register footprint first. */
 export const SUBGROUP_CANDIDATES: SubgroupVariant[] = [
   { rows: 4, cols: 1 },
   { rows: 8, cols: 1 },
@@ -13,24 +38,37 @@ export const SUBGROUP_CANDIDATES: SubgroupVariant[] = [
   { rows: 16, cols: 1 },
 ];
 
+/** Texture candidates (one vec4 column per lane; more rows share each B load more). */
+export const TEXTURE_CANDIDATES: TextureVariant[] = [{ rows: 8 }, { rows: 16 }, { rows: 24 }];
+
 /**
  * Bump when a kernel changes enough that a persisted choice may no longer be the fastest:
  * it is part of the cache key.
  */
-export const MATMUL_KERNELS_VERSION = 2;
+export const MATMUL_KERNELS_VERSION = 3;
 
-/** Tuned choices, per adapter (description + features), for the life of the process. */
-const tuned = new Map<string, MatmulVariant>();
-/** An explicit choice per backend (tests pin variants with it). */
+/** Tuned plans, per adapter (description + features), for the life of the process. */
+const tuned = new Map<string, MatmulPlan>();
+/** An explicit variant per backend, for products of every size (tests pin variants with it). */
 const pinned = new WeakMap<WebGPUBackend, MatmulVariant>();
 
 export function adapterKey(backend: WebGPUBackend): string {
   return `${backend.describe()}|${backend.adapterInfo.features.join(',')}`;
 }
 
-/** The variant matmul uses on `backend`: pinned, else tuned, else the generic kernel. */
-export function matmulVariant(backend: WebGPUBackend): MatmulVariant {
-  return pinned.get(backend) ?? tuned.get(adapterKey(backend)) ?? 'generic';
+const GENERIC_PLAN: MatmulPlan = { small: 'generic', large: 'generic' };
+
+/** The plan matmul follows on `backend`: pinned, else tuned, else the generic kernel. */
+export function matmulPlan(backend: WebGPUBackend): MatmulPlan {
+  const p = pinned.get(backend);
+  if (p) return { small: p, large: p };
+  return tuned.get(adapterKey(backend)) ?? GENERIC_PLAN;
+}
+
+/** The variant for a product of `work` multiply-adds. */
+export function matmulVariant(backend: WebGPUBackend, work = 0): MatmulVariant {
+  const plan = matmulPlan(backend);
+  return work >= TEXTURE_MIN_WORK ? plan.large : plan.small;
 }
 
 export function pinMatmulVariant(backend: WebGPUBackend, v: MatmulVariant | undefined): void {
@@ -38,11 +76,11 @@ export function pinMatmulVariant(backend: WebGPUBackend, v: MatmulVariant | unde
   else pinned.set(backend, v);
 }
 
-export function rememberTuned(backend: WebGPUBackend, v: MatmulVariant): void {
-  tuned.set(adapterKey(backend), v);
+export function rememberTuned(backend: WebGPUBackend, plan: MatmulPlan): void {
+  tuned.set(adapterKey(backend), plan);
 }
 
-export function tunedFor(backend: WebGPUBackend): MatmulVariant | undefined {
+export function tunedFor(backend: WebGPUBackend): MatmulPlan | undefined {
   return tuned.get(adapterKey(backend));
 }
 
@@ -52,11 +90,31 @@ export function forgetTuned(): void {
 }
 
 export function variantName(v: MatmulVariant): string {
-  return v === 'generic' ? 'generic' : `sg${v.rows}x${v.cols}`;
+  if (v === 'generic') return 'generic';
+  return v.texture ? `tex${v.rows}` : `sg${v.rows}x${v.cols}`;
+}
+
+/** `small` alone when both sizes use it, else `small+large` (e.g. "sg16x1+tex16"). */
+export function planName(p: MatmulPlan): string {
+  const small = variantName(p.small);
+  const large = variantName(p.large);
+  return small === large ? small : `${small}+${large}`;
 }
 
 /** The variant a persisted name stands for, if it is still a candidate. */
 export function variantFromName(name: unknown): MatmulVariant | undefined {
   if (name === 'generic') return 'generic';
-  return SUBGROUP_CANDIDATES.find((v) => variantName(v) === name);
+  const sg = SUBGROUP_CANDIDATES.find((v) => variantName(v) === name);
+  if (sg) return sg;
+  const tex = TEXTURE_CANDIDATES.find((v) => `tex${v.rows}` === name);
+  return tex && { ...tex, texture: true };
+}
+
+/** The plan a persisted name stands for, if its variants are still candidates. */
+export function planFromName(name: unknown): MatmulPlan | undefined {
+  if (typeof name !== 'string') return undefined;
+  const [smallName, largeName = smallName, ...rest] = name.split('+');
+  const small = variantFromName(smallName);
+  const large = variantFromName(largeName);
+  return small && large && rest.length === 0 ? { small, large } : undefined;
 }
