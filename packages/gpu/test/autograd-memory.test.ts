@@ -117,7 +117,10 @@ describe('[webgpu] dispatch batching', () => {
     const dispatches = backend.dispatchCount;
     for (let i = 0; i < 100; i++) x = g.add(x, 1);
     expect(backend.submitCount).toBe(submits);
-    expect(backend.dispatchCount - dispatches).toBe(100);
+    // Small elementwise ops are fused (fusion.test.ts); every result here stays alive, so
+    // each fused kernel is bounded by the storage bindings it may write.
+    expect(backend.dispatchCount - dispatches).toBeGreaterThan(0);
+    expect(backend.dispatchCount - dispatches).toBeLessThan(100);
     expect((await x.toArray())[0]).toBe(101);
     expect(backend.submitCount).toBe(submits + 1);
   });

@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from '../dtype.js';
 import { typedArrayFor } from '../dtype.js';
+import { FUSION_WORKGROUP, type FusedNode, FusionGroup } from './fusion.js';
 import type { MemoryStats, Storage } from './storage.js';
 import { waitQuietly } from './wait.js';
 
@@ -106,6 +107,8 @@ export class WebGPUBackend {
   private paramSlots = 0;
   private readonly paramBuffer: GPUBuffer;
   private deviceError: Error | null = null;
+  /** Small elementwise ops waiting to run as one kernel (see fusion.ts). */
+  private readonly fusion: FusionGroup;
 
   /** A small buffer to bind where a kernel variant reads nothing (bindings cannot be left empty). */
   readonly unusedBinding: Storage;
@@ -145,6 +148,7 @@ export class WebGPUBackend {
       /llvmpipe|lavapipe|swiftshader|software/i.test(
         `${info.vendor} ${info.architecture} ${info.device} ${info.description}`,
       );
+    this.fusion = new FusionGroup(device.limits.maxStorageBuffersPerShaderStage);
     this.unusedBinding = {
       byteLength: 16,
       refs: 1,
@@ -242,6 +246,7 @@ export class WebGPUBackend {
   }
 
   upload(storage: Storage, data: TypedArray, byteOffset = 0): void {
+    this.flushFusion();
     const buffer = storage.buffer!;
     // queue.writeBuffer runs before any not-yet-submitted command; if a recorded command
     // still reads this (reused) buffer, submit those commands first.
@@ -265,6 +270,7 @@ export class WebGPUBackend {
     const byteLength = count * 4;
     const out = typedArrayFor(dtype, count);
     if (count === 0) return out;
+    this.flushFusion();
     const staging = this.takeStaging(byteLength);
     this.endPass();
     this.ensureEncoder().copyBufferToBuffer(storage.buffer!, byteOffset, staging, 0, byteLength);
@@ -358,7 +364,37 @@ export class WebGPUBackend {
     }
   }
 
+  /**
+   * Queues a small elementwise op to run fused with its neighbours: it is recorded (as part
+   * of one kernel for the whole group) before any other command, so callers see eager order.
+   */
+  fuse(node: FusedNode): void {
+    if (this.fusion.tryAdd(node)) return;
+    this.flushFusion();
+    if (!this.fusion.tryAdd(node)) throw new Error(`fusion: op ${node.op} cannot start a group`);
+  }
+
+  /** Records the pending fused group, if any. Every other command calls this first. */
+  flushFusion(): void {
+    const k = this.fusion.take();
+    if (!k) return;
+    this.record({
+      key: k.key,
+      code: k.code,
+      buffers: k.buffers,
+      writes: k.writes,
+      params: k.params,
+      workgroups: Math.ceil(k.n / FUSION_WORKGROUP),
+    });
+    for (const s of k.retained) if (--s.refs === 0) this.release(s);
+  }
+
   dispatch(d: GpuDispatch): void {
+    this.flushFusion();
+    this.record(d);
+  }
+
+  private record(d: GpuDispatch): void {
     if (d.params.length > MAX_PARAM_WORDS) {
       throw new Error(
         `kernel ${d.key}: ${d.params.length} parameter words exceed ${MAX_PARAM_WORDS}`,
@@ -408,6 +444,7 @@ export class WebGPUBackend {
   /** Copies bytes between storages in the shared encoder. */
   copy(src: Storage, srcOffset: number, dst: Storage, dstOffset: number, bytes: number): void {
     if (bytes === 0) return;
+    this.flushFusion();
     this.endPass();
     this.touched.add(src.buffer!);
     this.touched.add(dst.buffer!);
@@ -427,6 +464,7 @@ export class WebGPUBackend {
     rows: number,
   ): void {
     if (rows === 0) return;
+    this.flushFusion();
     this.endPass();
     this.touched.add(src.buffer!);
     this.ensureEncoder().copyBufferToTexture(
@@ -438,6 +476,7 @@ export class WebGPUBackend {
 
   /** Submits everything recorded so far as one command buffer. */
   flush(): void {
+    this.flushFusion();
     this.endPass();
     if (!this.encoder) return;
     if (this.paramSlots > 0) {

@@ -1,8 +1,9 @@
+import { FUSION_MAX_ELEMENTS, type FusedMode } from '../../backend/fusion.js';
 import { f32Bits } from '../../backend/webgpu.js';
 import type { DType } from '../../dtype.js';
 import { broadcastShapes, coalesce, type Shape, sameShape, shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
-import { cpuData, onBackend, padTo, sameDevice } from '../common.js';
+import { cpuData, onBackend, padTo, sameDevice, WGSL_ERF } from '../common.js';
 import {
   ELEMENTWISE_MAX_RANK,
   ELEMENTWISE_WORKGROUP,
@@ -76,7 +77,26 @@ export function elementwise(
   onBackend(
     out,
     () => elementwiseReference(def.cpu, [...inputs, out], strides, merged.shape, alpha, beta),
-    () => {
+    (backend) => {
+      const modes = into ? undefined : fusionModes(out, merged.shape, strides);
+      if (modes) {
+        backend.fuse({
+          op,
+          expr: def.wgsl,
+          inputs: inputs.map((t, i) => ({
+            storage: t.storage,
+            offset: t.offset,
+            dtype: t.dtype,
+            mode: modes[i],
+          })),
+          alpha,
+          beta,
+          out: { storage: out.storage, offset: out.offset, dtype: outDtype },
+          n: out.size,
+          helpers: def.wgsl.includes('erf_') ? WGSL_ERF : undefined,
+        });
+        return undefined;
+      }
       const wide = vec4Plan(inputs, out, merged.shape, strides);
       if (wide) {
         const { modes, inner, outer } = wide;
@@ -132,6 +152,23 @@ export function elementwise(
     },
   );
   return out;
+}
+
+/**
+ * Small ops over one dense run of elements (each input dense or a broadcast scalar) join the
+ * backend's pending fused group; returns each input's mode, or undefined to dispatch alone.
+ */
+function fusionModes(out: Tensor, shape: number[], strides: number[][]): FusedMode[] | undefined {
+  if (out.size > FUSION_MAX_ELEMENTS || shape.length !== 1) return undefined;
+  if (strides[strides.length - 1][0] !== 1) return undefined;
+  const modes: FusedMode[] = [];
+  for (let k = 0; k < strides.length - 1; k++) {
+    const step = strides[k][0];
+    if (step === 1) modes.push('vec');
+    else if (step === 0) modes.push('scalar');
+    else return undefined;
+  }
+  return modes;
 }
 
 /** Below this many elements the scalar kernel is as fast, and one fewer pipeline compiles. */

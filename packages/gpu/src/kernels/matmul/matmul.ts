@@ -350,7 +350,13 @@ export async function tuneMatmul(
   const adaptive = options.size === undefined;
   let small: Record<string, number>;
   for (;;) {
-    small = await timeCandidates(device, gpuBackend, ['generic', ...SUBGROUP_CANDIDATES], size, reps);
+    small = await timeCandidates(
+      device,
+      gpuBackend,
+      ['generic', ...SUBGROUP_CANDIDATES],
+      size,
+      reps,
+    );
     if (adaptive && small.generic < 2 && size < 2048) size *= 2;
     else break;
   }

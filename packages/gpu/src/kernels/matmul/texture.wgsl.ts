@@ -79,7 +79,8 @@ export function matmulTextureWGSL(v: TextureVariant): string {
   const rows = [...Array(R).keys()];
   const ks = [...Array(TEXTURE_K_STEP).keys()];
   const body: string[] = [];
-  for (const i of rows) body.push(`    let a${i} = textureLoad(At, vec2<u32>(aX + lane, aY + ${i}u));`);
+  for (const i of rows)
+    body.push(`    let a${i} = textureLoad(At, vec2<u32>(aX + lane, aY + ${i}u));`);
   for (const k of ks) body.push(`    let b${k} = textureLoad(Bt, vec2<u32>(col4, bY + ${k}u));`);
   for (let q = 0; q < SUBGROUP_LANES; q++) {
     for (const i of rows) {
