@@ -30,6 +30,8 @@ const cases: { a: number[]; b: number[]; ta?: boolean; tb?: boolean }[] = [
   { a: [70, 64], b: [64, 128] },
   { a: [2, 9, 64], b: [2, 64, 64] },
   { a: [3, 5, 128], b: [128, 64] },
+  { a: [2, 16, 64], b: [2, 64, 64] }, // whole batches in one copy
+  { a: [300, 64], b: [64, 96] }, // tiles in several groups of row blocks, the last partial
 ];
 
 function data(n: number, seed: number): Float32Array {

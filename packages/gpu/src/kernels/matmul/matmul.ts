@@ -292,6 +292,10 @@ function stageOperand(
     (batch === 1 || sBatch % 4 === 0) &&
     (!zeroRows || rows === rowsPad);
   if (direct) {
+    if (rows === rowsPad && sBatch === rows * sRow) {
+      backend.copyToTexture(t.storage, off * 4, texture, 0, batch * rows); // one run of rows
+      return;
+    }
     for (let i = 0; i < batch; i++) {
       backend.copyToTexture(t.storage, (off + i * sBatch) * 4, texture, i * rowsPad, rows);
     }
