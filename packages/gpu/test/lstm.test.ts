@@ -35,7 +35,7 @@ const gruCase = (t: number, b: number, h: number) => [
   f([b, h]),
 ];
 
-for (const variant of ['subgroup', 'generic'] as const) {
+for (const variant of ['texture', 'subgroup', 'generic'] as const) {
   describe(`${variant} step kernels`, () => {
     beforeAll(() => g.pinRecurrentVariant(variant));
     afterAll(() => g.pinRecurrentVariant(undefined));
@@ -45,6 +45,8 @@ for (const variant of ['subgroup', 'generic'] as const) {
         { inputs: lstmCase(4, 5, 3), label: 'T=4 B=5 H=3 (padded units, partial row block)' },
         { inputs: lstmCase(2, 3, 9), label: 'T=2 B=3 H=9' },
         { inputs: lstmCase(2, 20, 8), label: 'T=2 B=20 H=8 (several row blocks)' },
+        { inputs: lstmCase(3, 3, 16), label: 'T=3 B=3 H=16 (texture weights forward)' },
+        { inputs: lstmCase(2, 3, 64), label: 'T=2 B=3 H=64 (texture weights both ways)' },
       ]);
       opTest(
         test,
@@ -67,6 +69,7 @@ for (const variant of ['subgroup', 'generic'] as const) {
         { inputs: gruCase(3, 2, 4), label: 'T=3 B=2 H=4' },
         { inputs: gruCase(4, 5, 3), label: 'T=4 B=5 H=3' },
         { inputs: gruCase(2, 20, 8), label: 'T=2 B=20 H=8 (several row blocks)' },
+        { inputs: gruCase(2, 3, 64), label: 'T=2 B=3 H=64 (texture weights both ways)' },
       ]);
       for (const reverse of [false, true]) {
         opTest(

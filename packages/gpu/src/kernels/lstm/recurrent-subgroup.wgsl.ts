@@ -32,18 +32,39 @@ export const SG_UNITS = 1;
  */
 export const SG_BACK_ROWS = 16;
 
+/**
+ * With `wTexture`, the weights are read from a storage texture holding the same vec4s (row k,
+ * column unit or unit block) instead of the storage buffer: a third of the load cost on
+ * lavapipe, where these kernels are bound by loads. Bound after the kernel's buffers.
+ */
+const W_TEXTURE_BINDING = /* wgsl */ `
+@group(0) @binding(9) var wTex: texture_storage_2d<rgba32float, read>;`;
+const W_TEXTURE_BINDING_BACKWARD = /* wgsl */ `
+@group(0) @binding(11) var wTex: texture_storage_2d<rgba32float, read>;`;
+
 const rows = [...Array(SG_ROWS).keys()];
 const units = [...Array(SG_UNITS).keys()];
 
 /** `out`, `hin`, `cells` are read as floats here (offsets in floats = 4 × the vec4 offsets). */
-export function recurrentForwardSubgroupWGSL(cell: RecurrentCell): string {
+export function recurrentForwardSubgroupWGSL(cell: RecurrentCell, wTexture = false): string {
   const lstm = cell === 'lstm';
   const init = recurrentAccumulatorInit(lstm, rows, units, (u) => `jc${u}`);
-  const inner = [...Array(SG_LANES).keys()]
+  const lanes = [...Array(SG_LANES).keys()];
+  const wLoad = (q: number, u: number) =>
+    wTexture
+      ? `textureLoad(wTex, vec2<u32>(jc${u}, min(k0 + ${q}u, hp - 1u)))`
+      : `wT[p.offW + min(k0 + ${q}u, hp - 1u) * hp + jc${u}]`;
+  // Texture loads are calls that clobber vector registers on lavapipe: all of them first.
+  const loadsFirst = wTexture
+    ? lanes
+        .map((q) => units.map((u) => `    let w${q}_${u} = ${wLoad(q, u)};`).join('\n'))
+        .join('\n')
+    : '';
+  const inner = lanes
     .map((q) => {
-      const loads = units
-        .map((u) => `      let w${u} = wT[p.offW + min(k0 + ${q}u, hp - 1u) * hp + jc${u}];`)
-        .join('\n');
+      const loads = wTexture
+        ? units.map((u) => `      let w${u} = w${q}_${u};`).join('\n')
+        : units.map((u) => `      let w${u} = ${wLoad(q, u)};`).join('\n');
       const fmas = rows
         .map(
           (r) =>
@@ -54,6 +75,7 @@ export function recurrentForwardSubgroupWGSL(cell: RecurrentCell): string {
       return `    {\n${loads}\n${fmas}\n    }`;
     })
     .join('\n');
+  const kLoop = loadsFirst ? `${loadsFirst}\n${inner}` : inner;
   const update = rows
     .map((r) => {
       const per = units
@@ -98,7 +120,7 @@ ${carry}
   }`;
     })
     .join('');
-  return /* wgsl */ `enable subgroups;${recurrentForwardBindings('f32')}
+  return /* wgsl */ `enable subgroups;${recurrentForwardBindings('f32')}${wTexture ? W_TEXTURE_BINDING : ''}
 ${RECURRENT_HEADER}
 @compute @workgroup_size(${SG_LANES})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -115,21 +137,26 @@ ${init}
   for (var k0 = 0u; k0 < hp; k0 += ${SG_LANES}u) {
     let kl = k0 + lane;
 ${rows.map((r) => `    let hv${r} = select(0.0, out[p.offCur * 4u + b${r} * hp + min(kl, hp - 1u)], kl < hp);`).join('\n')}
-${inner}
+${kLoop}
   }
 ${update}
 }`;
 }
 
-export function recurrentBackwardSubgroupWGSL(cell: RecurrentCell): string {
+export function recurrentBackwardSubgroupWGSL(cell: RecurrentCell, wTexture = false): string {
   const lstm = cell === 'lstm';
   const backRows = [...Array(SG_BACK_ROWS).keys()];
+  const wLoad = (k: number) =>
+    wTexture
+      ? `textureLoad(wTex, vec2<u32>(jbc, min(ku0 * 4u + ${k}u, kLast)))`
+      : `w[p.offW + min(ku0 * 4u + ${k}u, kLast) * p.h4 + jbc]`;
+  const loadsFirst = wTexture
+    ? [...Array(SG_LANES * 4).keys()].map((k) => `    let wk${k} = ${wLoad(k)};`).join('\n')
+    : '';
   const mm = [...Array(SG_LANES).keys()]
     .map((q) => {
       const loads = [0, 1, 2, 3]
-        .map(
-          (c) => `      let w${c} = w[p.offW + min(ku0 * 4u + ${q * 4 + c}u, kLast) * p.h4 + jbc];`,
-        )
+        .map((c) => `      let w${c} = ${wTexture ? `wk${q * 4 + c}` : wLoad(q * 4 + c)};`)
         .join('\n');
       const fmas = backRows
         .map(
@@ -142,7 +169,7 @@ export function recurrentBackwardSubgroupWGSL(cell: RecurrentCell): string {
     })
     .join('\n');
   const step = backRows.map((r) => recurrentBackwardStep(lstm, r, 'if (jb < p.h4) {')).join('');
-  return /* wgsl */ `enable subgroups;${RECURRENT_BACKWARD_BINDINGS}
+  return /* wgsl */ `enable subgroups;${RECURRENT_BACKWARD_BINDINGS}${wTexture ? W_TEXTURE_BINDING_BACKWARD : ''}
 ${RECURRENT_HEADER}
 @compute @workgroup_size(${SG_LANES})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -165,6 +192,7 @@ ${recurrentNextSetup(lstm, backRows, ' && jb < p.h4')}
   for (var ku0 = 0u; ku0 < hp; ku0 += ${SG_LANES}u) {
     let kl = ku0 + lane;
 ${backRows.map((r) => `    let g${r} = select(vec4<f32>(0.0), dxp[gn${r} + min(kl, hp - 1u)], kl < hp);`).join('\n')}
+${loadsFirst}
 ${mm}
   }
 ${step}

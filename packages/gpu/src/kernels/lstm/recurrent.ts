@@ -1,5 +1,5 @@
 import { noGrad, record } from '../../autograd/grad-mode.js';
-import type { GpuDispatch } from '../../backend/webgpu.js';
+import type { WebGPUBackend } from '../../backend/webgpu.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor, tensor as tensorOf } from '../../tensor.js';
 import { contiguous, reshape, slice, transpose } from '../../views.js';
@@ -58,10 +58,15 @@ export interface RecurrentScanResult {
 
 const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
 
-/** Kernel family for the steps: 'subgroup' where the adapter has subgroups, else 'generic'. */
-export type RecurrentVariant = 'generic' | 'subgroup';
+/**
+ * Kernel family for the steps: 'subgroup' where the adapter has subgroups, else 'generic';
+ * 'texture' is 'subgroup' with the recurrent weights read from a storage texture, used where
+ * the adapter can read storage textures and the padded hidden size allows one copy (a
+ * multiple of 16 forward, 64 backward).
+ */
+export type RecurrentVariant = 'generic' | 'subgroup' | 'texture';
 let pinnedVariant: RecurrentVariant | undefined;
-/** Forces a step-kernel variant (tests run both); undefined restores the automatic choice. */
+/** Forces a step-kernel variant (tests run each); undefined restores the automatic choice. */
 export function pinRecurrentVariant(v: RecurrentVariant | undefined): void {
   pinnedVariant = v;
 }
@@ -72,17 +77,34 @@ interface StepKernel {
   backward: () => string;
   forwardGroups: number;
   backwardGroups: number;
+  /** Read W_hh from a texture in the forward / backward steps. */
+  textureForward: boolean;
+  textureBackward: boolean;
 }
 
-function stepKernel(cell: RecurrentCell, hasSubgroups: boolean, B: number, Hp: number): StepKernel {
-  const variant = pinnedVariant ?? (hasSubgroups ? 'subgroup' : 'generic');
-  if (variant === 'subgroup') {
+function stepKernel(
+  cell: RecurrentCell,
+  backend: WebGPUBackend,
+  B: number,
+  Hp: number,
+): StepKernel {
+  const auto = backend.hasSubgroups
+    ? backend.readableStorageTextures
+      ? 'texture'
+      : 'subgroup'
+    : 'generic';
+  const variant = pinnedVariant ?? auto;
+  if (variant !== 'generic') {
+    const textureForward = variant === 'texture' && Hp % 16 === 0;
+    const textureBackward = variant === 'texture' && Hp % 64 === 0;
     return {
       key: `recurrent:${cell}:sg`,
-      forward: () => recurrentForwardSubgroupWGSL(cell),
-      backward: () => recurrentBackwardSubgroupWGSL(cell),
+      forward: () => recurrentForwardSubgroupWGSL(cell, textureForward),
+      backward: () => recurrentBackwardSubgroupWGSL(cell, textureBackward),
       forwardGroups: Math.ceil(B / SG_ROWS) * Math.ceil(Hp / (SG_LANES * SG_UNITS)),
       backwardGroups: Math.ceil(B / SG_BACK_ROWS) * Math.ceil(Hp / 4 / SG_LANES),
+      textureForward,
+      textureBackward,
     };
   }
   const groups = Math.ceil((Math.ceil(B / RECURRENT_ROWS) * (Hp / 4)) / RECURRENT_WORKGROUP);
@@ -92,6 +114,8 @@ function stepKernel(cell: RecurrentCell, hasSubgroups: boolean, B: number, Hp: n
     backward: () => recurrentBackwardWGSL(cell),
     forwardGroups: groups,
     backwardGroups: groups,
+    textureForward: false,
+    textureBackward: false,
   };
 }
 /** GRU's hidden weights use slots (r, z, ·, n): slot 2 is structurally zero. */
@@ -305,11 +329,13 @@ function scan(
         cpuData(hin),
       ),
     (backend) => {
-      const k = stepKernel(cell, backend.hasSubgroups, B, Hp);
-      const list: GpuDispatch[] = [];
+      const k = stepKernel(cell, backend, B, Hp);
+      // W_hhᵀ as Hp rows (k) of Hp vec4 texels (units): one copy for all steps.
+      const wTex = k.textureForward ? backend.takeTexture(Hp, Hp) : undefined;
+      if (wTex) backend.copyToTexture(wT.storage, wT.offset * 4, wTex, 0, Hp);
       for (let s = 0; s < T; s++) {
-        list.push({
-          key: `${k.key}:forward`,
+        backend.dispatch({
+          key: `${k.key}:forward${wTex ? ':tex' : ''}`,
           code: k.forward,
           buffers: [
             xp.storage,
@@ -329,10 +355,12 @@ function scan(
             offXp: xp.offset / 4,
             offW: 0,
           }),
+          textures: wTex ? [{ texture: wTex }] : undefined,
           workgroups: k.forwardGroups,
         });
       }
-      return list;
+      if (wTex) backend.releaseTexture(wTex);
+      return undefined;
     },
   );
   if (!cells) cellsBinding.dispose();
@@ -361,11 +389,13 @@ function scan(
           cpuData(carry),
         ),
       (backend) => {
-        const k = stepKernel(cell, backend.hasSubgroups, B, Hp);
-        const list: GpuDispatch[] = [];
+        const k = stepKernel(cell, backend, B, Hp);
+        // W_hh as 4·Hp rows (unit, gate) of Hp/4 vec4 texels (unit blocks).
+        const wTex = k.textureBackward ? backend.takeTexture(Hp / 4, 4 * Hp) : undefined;
+        if (wTex) backend.copyToTexture(w.storage, w.offset * 4, wTex, 0, 4 * Hp);
         for (let s = T - 1; s >= -1; s--) {
-          list.push({
-            key: `${k.key}:backward`,
+          backend.dispatch({
+            key: `${k.key}:backward${wTex ? ':tex' : ''}`,
             code: k.backward,
             buffers: [
               g.storage,
@@ -387,10 +417,12 @@ function scan(
               offXp: 0,
               offW: w.offset / 4,
             }),
+            textures: wTex ? [{ texture: wTex }] : undefined,
             workgroups: k.backwardGroups,
           });
         }
-        return list;
+        if (wTex) backend.releaseTexture(wTex);
+        return undefined;
       },
     );
     // The gate gradients in the same unit-major layout are the gradient of xproj; the
