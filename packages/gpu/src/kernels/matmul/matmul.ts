@@ -251,9 +251,10 @@ function textureDispatch(
   const bt = backend.takeTexture(b.width, b.height);
   stageOperand(backend, ea, L.offA, L.sA, batchA, m, k, at, mPad, false);
   stageOperand(backend, eb, L.offB, L.sB, batchB, k, n, bt, kPad, true);
+  const vec4Out = n % 4 === 0 && out.offset % 4 === 0;
   backend.dispatch({
-    key: `matmul:f32:tex${v.rows}`,
-    code: () => matmulTextureWGSL(v),
+    key: `matmul:f32:tex${v.rows}${vec4Out ? ':v4' : ''}`,
+    code: () => matmulTextureWGSL(v, vec4Out),
     buffers: [out.storage],
     textures: [{ texture: at }, { texture: bt }],
     params: [m, n, kSteps, batch, tilesN, tilesM, batchA > 1 ? mPad : 0, batchB > 1 ? kPad : 0],

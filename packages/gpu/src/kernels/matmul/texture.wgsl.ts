@@ -77,7 +77,11 @@ ${load}
 }`;
 }
 
-export function matmulTextureWGSL(v: TextureVariant): string {
+/**
+ * `vec4Out` (N a multiple of 4): C is stored a vec4 per row and lane instead of four guarded
+ * floats, which matters when K is small and the stores are a large part of the work.
+ */
+export function matmulTextureWGSL(v: TextureVariant, vec4Out = false): string {
   const R = v.rows;
   const rows = [...Array(R).keys()];
   const ks = [...Array(TEXTURE_K_STEP).keys()];
@@ -94,8 +98,10 @@ export function matmulTextureWGSL(v: TextureVariant): string {
       body.push('    }');
     }
   }
-  const stores = rows.map(
-    (i) => `  if (row0 + ${i}u < p.m) {
+  const stores = rows.map((i) =>
+    vec4Out
+      ? `  if (row0 + ${i}u < p.m && 4u * col4 < p.n) { C[(b * p.m + row0 + ${i}u) * (p.n / 4u) + col4] = acc${i}; }`
+      : `  if (row0 + ${i}u < p.m) {
     let o = (b * p.m + row0 + ${i}u) * p.n + 4u * col4;
     for (var c = 0u; c < 4u; c++) { if (4u * col4 + c < p.n) { C[o + c] = acc${i}[c]; } }
   }`,
@@ -106,7 +112,7 @@ struct Params {
   tilesN: u32, tilesM: u32, aBatchRows: u32, bBatchRows: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> C: array<f32>;
+@group(0) @binding(1) var<storage, read_write> C: array<${vec4Out ? 'vec4<f32>' : 'f32'}>;
 @group(0) @binding(2) var At: texture_storage_2d<rgba32float, read>;
 @group(0) @binding(3) var Bt: texture_storage_2d<rgba32float, read>;
 ${WGSL_WORKGROUP_INDEX}
