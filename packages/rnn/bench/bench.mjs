@@ -72,12 +72,17 @@ export default async function rnnBench(ctx) {
     if (!(err < 1e-3))
       throw new Error(`scratchseq ${name}: h_T differs from the float64 loop by ${err}`);
     ours = got;
+    // Returns nothing, so the scope frees the outputs too (a returned tensor would survive it
+    // and every repetition would allocate fresh buffers).
+    const forwardOnly = () => {
+      layer.forward(x);
+    };
     const before = backend.dispatchCount;
-    g.noGrad(() => g.scope(() => layer.forward(x)));
+    g.noGrad(() => g.scope(forwardOnly));
     const fwdDispatches = backend.dispatchCount - before;
     const fwd = await timeReps(
       async (reps) => {
-        for (let r = 0; r < reps; r++) g.noGrad(() => g.scope(() => layer.forward(x)));
+        for (let r = 0; r < reps; r++) g.noGrad(() => g.scope(forwardOnly));
         await backend.sync(); // every sample waits for the device (an unbounded queue crashes lavapipe)
       },
       { samples: ctx.samples, maxReps: 20 },
