@@ -1,4 +1,4 @@
-import type { DType } from '../dtype.js';
+import { type DType, f32Bits } from '../dtype.js';
 import type { Storage } from './storage.js';
 
 /**
@@ -53,7 +53,13 @@ const FUSION_MAX_WORDS = 64;
 
 type Operand = { leaf: number } | { node: number };
 
-type Leaf = FusedInput;
+/** A queued node with its operands resolved and its uniform needs counted once. */
+interface Entry {
+  node: FusedNode;
+  operands: Operand[];
+  alpha: boolean;
+  beta: boolean;
+}
 
 /** A flushed group, ready to dispatch: everything the backend needs but the pipeline cache. */
 export interface FusedKernel {
@@ -68,14 +74,12 @@ export interface FusedKernel {
 }
 
 export class FusionGroup {
-  private nodes: { node: FusedNode; operands: Operand[] }[] = [];
-  private leaves: Leaf[] = [];
+  private nodes: Entry[] = [];
+  private leaves: FusedInput[] = [];
+  /** Uniform words the queued nodes' alpha/beta take. */
+  private scalarWords = 0;
 
   constructor(private readonly maxBindings: number) {}
-
-  get size(): number {
-    return this.nodes.length;
-  }
 
   /**
    * Appends a node, or returns false when it cannot join this group (a different element
@@ -89,7 +93,7 @@ export class FusionGroup {
     )
       return false;
     const operands: Operand[] = [];
-    const newLeaves: Leaf[] = [];
+    const leaves = [...this.leaves];
     for (const input of node.inputs) {
       const producer = this.producerOf(input.storage);
       if (producer !== undefined) {
@@ -99,21 +103,29 @@ export class FusionGroup {
         operands.push({ node: producer });
         continue;
       }
-      let leaf = this.findLeaf(this.leaves, input) ?? this.findLeaf(newLeaves, input);
-      if (leaf === undefined) {
-        newLeaves.push({ ...input });
-        leaf = this.leaves.length + newLeaves.length - 1;
-      }
+      let leaf = leaves.findIndex(
+        (l) =>
+          l.storage === input.storage &&
+          l.offset === input.offset &&
+          l.dtype === input.dtype &&
+          l.mode === input.mode,
+      );
+      if (leaf < 0) leaf = leaves.push(input) - 1;
       operands.push({ leaf });
     }
+    const alpha = /\balpha\b/.test(node.expr);
+    const beta = /\bbeta\b/.test(node.expr);
+    const scalarWords = this.scalarWords + (alpha ? 1 : 0) + (beta ? 1 : 0);
     const liveOutputs = this.nodes.filter((e) => e.node.out.storage.refs > 0).length + 1;
-    const leafCount = this.leaves.length + newLeaves.length;
-    if (this.nodes.length > 0 && leafCount + liveOutputs > this.maxBindings) return false;
-    const words = 1 + leafCount + liveOutputs + this.scalarWords() + scalarWordsOf(node);
-    if (this.nodes.length > 0 && words > FUSION_MAX_WORDS) return false;
-    for (const leaf of newLeaves) leaf.storage.refs++; // retained until the flush
-    this.leaves.push(...newLeaves);
-    this.nodes.push({ node, operands });
+    if (this.nodes.length > 0) {
+      if (leaves.length + liveOutputs > this.maxBindings) return false;
+      if (1 + leaves.length + liveOutputs + scalarWords > FUSION_MAX_WORDS) return false;
+    }
+    // New leaves are retained until the flush.
+    for (const leaf of leaves.slice(this.leaves.length)) leaf.storage.refs++;
+    this.leaves = leaves;
+    this.scalarWords = scalarWords;
+    this.nodes.push({ node, operands, alpha, beta });
     return true;
   }
 
@@ -124,19 +136,20 @@ export class FusionGroup {
     const leaves = this.leaves;
     this.nodes = [];
     this.leaves = [];
+    this.scalarWords = 0;
     const stored = nodes.flatMap((e, j) => (e.node.out.storage.refs > 0 ? [j] : []));
     // Uniform words: n, leaf offsets, output offsets, then the alpha/beta each node uses.
     const params: number[] = [nodes[0].node.n];
     for (const leaf of leaves) params.push(leaf.offset);
     for (const j of stored) params.push(nodes[j].node.out.offset);
     const scalarWord: { alpha?: number; beta?: number }[] = [];
-    for (const { node } of nodes) {
+    for (const { node, alpha, beta } of nodes) {
       const w: { alpha?: number; beta?: number } = {};
-      if (usesAlpha(node)) {
+      if (alpha) {
         w.alpha = params.length;
         params.push(f32Bits(node.alpha));
       }
-      if (usesBeta(node)) {
+      if (beta) {
         w.beta = params.length;
         params.push(f32Bits(node.beta));
       }
@@ -169,42 +182,13 @@ export class FusionGroup {
     }
     return undefined;
   }
-
-  private findLeaf(leaves: Leaf[], input: FusedInput): number | undefined {
-    const base = leaves === this.leaves ? 0 : this.leaves.length;
-    const i = leaves.findIndex(
-      (l) =>
-        l.storage === input.storage &&
-        l.offset === input.offset &&
-        l.dtype === input.dtype &&
-        l.mode === input.mode,
-    );
-    return i < 0 ? undefined : base + i;
-  }
-
-  private scalarWords(): number {
-    let w = 0;
-    for (const { node } of this.nodes) w += scalarWordsOf(node);
-    return w;
-  }
-}
-
-const usesAlpha = (n: FusedNode) => /\balpha\b/.test(n.expr);
-const usesBeta = (n: FusedNode) => /\bbeta\b/.test(n.expr);
-const scalarWordsOf = (n: FusedNode) => (usesAlpha(n) ? 1 : 0) + (usesBeta(n) ? 1 : 0);
-
-const f32View = new Float32Array(1);
-const u32View = new Uint32Array(f32View.buffer);
-function f32Bits(x: number): number {
-  f32View[0] = x;
-  return u32View[0];
 }
 
 export const FUSION_WORKGROUP = 64;
 
 function fusedWGSL(
-  nodes: { node: FusedNode; operands: Operand[] }[],
-  leaves: Leaf[],
+  nodes: Entry[],
+  leaves: FusedInput[],
   stored: number[],
   scalarWord: { alpha?: number; beta?: number }[],
 ): string {

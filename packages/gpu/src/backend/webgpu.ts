@@ -520,11 +520,3 @@ export class WebGPUBackend {
     void this.keepAlive;
   }
 }
-
-/** Reinterprets a float as the u32 bit pattern a uniform word carries. */
-const f32View = new Float32Array(1);
-const u32View = new Uint32Array(f32View.buffer);
-export function f32Bits(x: number): number {
-  f32View[0] = x;
-  return u32View[0];
-}

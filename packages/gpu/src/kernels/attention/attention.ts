@@ -1,5 +1,5 @@
 import { record } from '../../autograd/grad-mode.js';
-import { f32Bits } from '../../backend/webgpu.js';
+import { f32Bits } from '../../dtype.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { contiguous } from '../../views.js';

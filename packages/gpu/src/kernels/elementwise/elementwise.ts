@@ -1,6 +1,6 @@
 import { FUSION_MAX_ELEMENTS, type FusedMode } from '../../backend/fusion.js';
-import { f32Bits } from '../../backend/webgpu.js';
 import type { DType } from '../../dtype.js';
+import { f32Bits } from '../../dtype.js';
 import { broadcastShapes, coalesce, type Shape, sameShape, shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { cpuData, onBackend, padTo, sameDevice, WGSL_ERF } from '../common.js';
@@ -93,7 +93,7 @@ export function elementwise(
           beta,
           out: { storage: out.storage, offset: out.offset, dtype: outDtype },
           n: out.size,
-          helpers: def.wgsl.includes('erf_') ? WGSL_ERF : undefined,
+          helpers: WGSL_ERF, // as in the unfused kernels: GELU's expression calls it
         });
         return undefined;
       }

@@ -1,5 +1,6 @@
 import { record } from '../../autograd/grad-mode.js';
-import { f32Bits, type GpuDispatch, type WebGPUBackend } from '../../backend/webgpu.js';
+import type { GpuDispatch, WebGPUBackend } from '../../backend/webgpu.js';
+import { f32Bits } from '../../dtype.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { contiguous, reshape, slice } from '../../views.js';

@@ -1,4 +1,5 @@
-import { f32Bits, type GpuDispatch } from '../../backend/webgpu.js';
+import type { GpuDispatch } from '../../backend/webgpu.js';
+import { f32Bits } from '../../dtype.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { cpuData, onBackend, sameDevice } from '../common.js';

@@ -1,6 +1,6 @@
 import { record } from '../../autograd/grad-mode.js';
-import { f32Bits } from '../../backend/webgpu.js';
 import { type Device, getDevice } from '../../device.js';
+import { f32Bits } from '../../dtype.js';
 import { empty, type Tensor, type TensorOptions } from '../../tensor.js';
 import { contiguous } from '../../views.js';
 import { cpuData, onBackend, requireFloat } from '../common.js';

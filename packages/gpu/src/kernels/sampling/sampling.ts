@@ -3,7 +3,7 @@
  * inverse-CDF draw per row from the runtime's Philox stream. Only the drawn ids and their
  * log-probabilities need to come back to the host. Not differentiable.
  */
-import { f32Bits } from '../../backend/webgpu.js';
+import { f32Bits } from '../../dtype.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import { contiguous } from '../../views.js';
