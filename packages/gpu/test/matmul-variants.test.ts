@@ -46,7 +46,7 @@ describe('matmul subgroup variants', async () => {
   // elsewhere matmul keeps the generic kernel, which the other matmul tests cover.
   const variants: MatmulVariant[] = backend.hasSubgroups ? [...SUBGROUP_CANDIDATES] : [];
   if (backend.hasSubgroups && backend.readableStorageTextures) {
-    for (const v of TEXTURE_CANDIDATES) variants.push({ ...v, texture: true });
+    variants.push(...TEXTURE_CANDIDATES);
   }
   for (const v of variants) {
     test(`[webgpu] ${variantName(v)}`, async () => {

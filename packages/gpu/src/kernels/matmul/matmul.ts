@@ -373,8 +373,7 @@ export async function tuneMatmul(
   for (const [name, t] of Object.entries(small)) timings[`${name}@${size}`] = t;
   const plan: MatmulPlan = { small: smallWinner, large: smallWinner };
   if (gpuBackend.readableStorageTextures) {
-    const textures: MatmulVariant[] = TEXTURE_CANDIDATES.map((v) => ({ ...v, texture: true }));
-    const candidates = [smallWinner, ...textures];
+    const candidates = [smallWinner, ...TEXTURE_CANDIDATES];
     const large = await timeCandidates(device, gpuBackend, candidates, 2 * size, reps);
     for (const [name, t] of Object.entries(large)) timings[`${name}@${2 * size}`] = t;
     plan.large = fastest(large, candidates);
@@ -438,7 +437,7 @@ const TUNING_FILE = 'matmul-tuning.json';
  * What `init()` runs for a WebGPU device: the plan already made in this process, else the
  * one persisted for this adapter (Node: a JSON file in the user's cache folder, keyed by the
  * adapter's description and features and the kernels' version), else a tuning pass (about
- * 0.3 s on lavapipe, once per machine) whose result is persisted. Never throws: on any
+ * 1–2 s on lavapipe, once per machine) whose result is persisted. Never throws: on any
  * failure matmul keeps the generic kernel.
  */
 export async function autoTuneMatmul(device: Device): Promise<void> {

@@ -6,10 +6,8 @@ import type { TextureVariant } from './texture.wgsl.js';
  * A matmul kernel: the generic strided kernel, a subgroup kernel reading storage buffers, or
  * a subgroup kernel reading operands packed into storage textures.
  */
-export type MatmulVariant =
-  | 'generic'
-  | (SubgroupVariant & { texture?: false })
-  | (TextureVariant & { texture: true });
+export type MatmulVariant = 'generic' | (SubgroupVariant & { texture?: false }) | TextureKernel;
+export type TextureKernel = TextureVariant & { texture: true };
 
 /**
  * What matmul runs on one adapter: `small` for products under `TEXTURE_MIN_WORK`
@@ -23,9 +21,10 @@ export interface MatmulPlan {
 
 /**
  * Products of at least this many multiply-adds (m·n·k per batch entry, times batch) may use
- * the plan's `large` kernel. On lavapipe a dispatch costs ~50 µs and the texture kernel beats
- * the buffer kernel from about 128³ (measured in the bench); 2^21 leaves the two pack
- * dispatches under a tenth of the product's time.
+ * the plan's `large` kernel: 2^21 = 128³. A chosen bound, not a measured crossover: below it a
+ * product takes well under a millisecond on lavapipe, where the up to two extra packing
+ * dispatches (~50 µs each) would weigh; the bench's smallest size, 256³, already runs 2× faster
+ * on textures.
  */
 export const TEXTURE_MIN_WORK = 2 ** 21;
 
@@ -39,7 +38,10 @@ export const SUBGROUP_CANDIDATES: SubgroupVariant[] = [
 ];
 
 /** Texture candidates (one vec4 column per lane; more rows share each B load more). */
-export const TEXTURE_CANDIDATES: TextureVariant[] = [{ rows: 8 }, { rows: 16 }, { rows: 24 }];
+export const TEXTURE_CANDIDATES: TextureKernel[] = [8, 16, 24].map((rows) => ({
+  rows,
+  texture: true,
+}));
 
 /**
  * Bump when a kernel changes enough that a persisted choice may no longer be the fastest:
@@ -104,10 +106,8 @@ export function planName(p: MatmulPlan): string {
 /** The variant a persisted name stands for, if it is still a candidate. */
 export function variantFromName(name: unknown): MatmulVariant | undefined {
   if (name === 'generic') return 'generic';
-  const sg = SUBGROUP_CANDIDATES.find((v) => variantName(v) === name);
-  if (sg) return sg;
-  const tex = TEXTURE_CANDIDATES.find((v) => `tex${v.rows}` === name);
-  return tex && { ...tex, texture: true };
+  const candidates: MatmulVariant[] = [...SUBGROUP_CANDIDATES, ...TEXTURE_CANDIDATES];
+  return candidates.find((v) => variantName(v) === name);
 }
 
 /** The plan a persisted name stands for, if its variants are still candidates. */
