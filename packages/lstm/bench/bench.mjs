@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { maxDiff, timeLayer } from '../../../bench/lib/layers.mjs';
 import { randomFloats, record, timeReps } from '../../../bench/lib/timing.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -83,12 +84,6 @@ function gruReference(x, wih, whh, bih, bhh, resetAfter) {
   return h;
 }
 
-function maxDiff(a, b, n) {
-  let m = 0;
-  for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 /** Rows of a (G·H, n) gate-major matrix reordered by gate: order[k] = source gate of gate k. */
 function reorderGates(w, H_, n, order) {
   const out = new Float32Array(w.length);
@@ -135,38 +130,9 @@ export default async function lstmBench(ctx) {
     const err = maxDiff(await hN.toArray(), ref, H);
     hN.dispose();
     if (!(err < 1e-3)) throw new Error(`scratchseq ${kind}: h_T differs from float64 by ${err}`);
-    // Returns nothing, so the scope frees the outputs too (a returned tensor would survive it
-    // and every repetition would allocate fresh buffers).
-    const forwardOnly = () => {
-      layer.forward(x);
-    };
-    const d0 = backend.dispatchCount;
-    g.noGrad(() => g.scope(forwardOnly));
-    const fwdDispatches = backend.dispatchCount - d0;
-    const fwd = await timeReps(
-      async (reps) => {
-        for (let r = 0; r < reps; r++) g.noGrad(() => g.scope(forwardOnly));
-        await backend.sync();
-      },
-      { samples: ctx.samples },
-    );
-    const trainStep = () => {
-      g.scope(() => layer.forward(x).output.sum().backward());
-      for (const p of layer.parameters()) {
-        p.grad?.dispose();
-        p.grad = null;
-      }
-    };
-    const d1 = backend.dispatchCount;
-    trainStep();
-    const fbDispatches = backend.dispatchCount - d1;
-    const fb = await timeReps(
-      async (reps) => {
-        for (let r = 0; r < reps; r++) trainStep();
-        await backend.sync();
-      },
-      { samples: ctx.samples },
-    );
+    const { fwd, fb, fwdDispatches, fbDispatches } = await timeLayer(g, backend, layer, x, {
+      samples: ctx.samples,
+    });
     const extra = { dispatches: { forward: fwdDispatches, forwardBackward: fbDispatches } };
     records.push(
       record(`${kind} layer forward`, SHAPE, 'scratchseq-webgpu', 'time', ms(fwd), 'ms', extra),

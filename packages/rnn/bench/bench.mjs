@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { maxDiff, timeLayer } from '../../../bench/lib/layers.mjs';
 import { randomFloats, record, timeReps } from '../../../bench/lib/timing.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,12 +30,6 @@ function referenceLastState(x, wih, whh, bias) {
     h = next;
   }
   return h;
-}
-
-function maxDiff(a, b, n) {
-  let m = 0;
-  for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 export default async function rnnBench(ctx) {
@@ -72,40 +67,10 @@ export default async function rnnBench(ctx) {
     if (!(err < 1e-3))
       throw new Error(`scratchseq ${name}: h_T differs from the float64 loop by ${err}`);
     ours = got;
-    // Returns nothing, so the scope frees the outputs too (a returned tensor would survive it
-    // and every repetition would allocate fresh buffers).
-    const forwardOnly = () => {
-      layer.forward(x);
-    };
-    const before = backend.dispatchCount;
-    g.noGrad(() => g.scope(forwardOnly));
-    const fwdDispatches = backend.dispatchCount - before;
-    const fwd = await timeReps(
-      async (reps) => {
-        for (let r = 0; r < reps; r++) g.noGrad(() => g.scope(forwardOnly));
-        await backend.sync(); // every sample waits for the device (an unbounded queue crashes lavapipe)
-      },
-      { samples: ctx.samples, maxReps: 20 },
-    );
-    const b0 = backend.dispatchCount;
-    g.scope(() => {
-      layer.forward(x).output.sum().backward();
+    const { fwd, fb, fwdDispatches, fbDispatches } = await timeLayer(g, backend, layer, x, {
+      samples: ctx.samples,
+      maxReps: 20,
     });
-    const fbDispatches = backend.dispatchCount - b0;
-    for (const p of layer.parameters()) p.grad = null;
-    const fb = await timeReps(
-      async (reps) => {
-        for (let r = 0; r < reps; r++) {
-          g.scope(() => layer.forward(x).output.sum().backward());
-          for (const p of layer.parameters()) {
-            p.grad?.dispose();
-            p.grad = null;
-          }
-        }
-        await backend.sync(); // every sample waits for the device (an unbounded queue crashes lavapipe)
-      },
-      { samples: ctx.samples, maxReps: 20 },
-    );
     const system = `scratchseq-${name}`;
     const extra = { dispatches: { forward: fwdDispatches, forwardBackward: fbDispatches } };
     records.push(
