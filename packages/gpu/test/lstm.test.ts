@@ -59,12 +59,97 @@ for (const variant of ['texture', 'subgroup', 'generic'] as const) {
           test,
           `lstmScan lengths${reverse ? ' reverse' : ''}`,
           (x, w, h0, c0, lens) => flat(g.lstmScan(x, w, h0, c0, { lengths: lens, reverse })),
-          [{ inputs: [...lstmCase(4, 5, 3), ints([4, 1, 0, 2, 3])], label: 'lengths 4 1 0 2 3' }],
+          [
+            { inputs: [...lstmCase(4, 5, 3), ints([4, 1, 0, 2, 3])], label: 'lengths 4 1 0 2 3' },
+            {
+              inputs: [...lstmCase(3, 10, 64), ints([3, 1, 0, 2, 3, 3, 2, 1, 1, 2])],
+              label: 'H=64 B=10 lengths',
+            },
+          ],
+        );
+      }
+
+      // A batch-first projection read in place through its strides, with the input bias.
+      const bfCase = (t: number, b: number, h: number, lens?: number[]) => [
+        f([b, t, 4 * h]),
+        f([4 * h, h]),
+        f([b, h]),
+        f([b, h]),
+        f([4 * h]),
+        ...(lens ? [ints(lens)] : []),
+      ];
+      const bfScan =
+        (reverse: boolean) =>
+        (x: g.Tensor, w: g.Tensor, h0: g.Tensor, c0: g.Tensor, bias: g.Tensor, lens?: g.Tensor) =>
+          flat(
+            g.lstmScan(g.transpose(x, 0, 1), w, h0, c0, {
+              inputBias: bias,
+              lengths: lens,
+              reverse,
+            }),
+          );
+      opTest(test, 'lstmScan batch-first + inputBias', bfScan(false), [
+        { inputs: bfCase(3, 2, 4), label: 'T=3 B=2 H=4' },
+        { inputs: bfCase(2, 3, 64), label: 'T=2 B=3 H=64' },
+      ]);
+      // Inference (no gradients): the kernels store no gates, cells or h_{t−1}.
+      for (const reverse of [false, true]) {
+        opTest(
+          test,
+          `lstmScan inference${reverse ? ' reverse' : ''}`,
+          bfScan(reverse),
+          [
+            { inputs: bfCase(4, 5, 3, [4, 1, 0, 2, 3]), label: 'T=4 B=5 H=3 lengths' },
+            {
+              inputs: bfCase(3, 10, 16, [3, 1, 0, 2, 3, 3, 2, 1, 1, 2]),
+              label: 'T=3 B=10 H=16 lengths',
+            },
+            { inputs: bfCase(3, 3, 64, [2, 3, 0]), label: 'T=3 B=3 H=64 lengths' },
+          ],
+          { noGrad: true },
         );
       }
     });
 
     describe('gruScan', () => {
+      const bfCase = (t: number, b: number, h: number, lens?: number[]) => [
+        f([b, t, 4 * h]),
+        f([4 * h, h]),
+        f([4 * h]),
+        f([b, h]),
+        f([4 * h]),
+        ...(lens ? [ints(lens)] : []),
+      ];
+      const bfScan =
+        (reverse: boolean) =>
+        (x: g.Tensor, w: g.Tensor, b: g.Tensor, h0: g.Tensor, bias: g.Tensor, lens?: g.Tensor) =>
+          flat(
+            g.gruScan(g.transpose(x, 0, 1), gruSlots(w), gruSlots(b), h0, {
+              inputBias: bias,
+              lengths: lens,
+              reverse,
+            }),
+          );
+      opTest(test, 'gruScan batch-first + inputBias', bfScan(false), [
+        { inputs: bfCase(3, 2, 4), label: 'T=3 B=2 H=4' },
+        { inputs: bfCase(2, 3, 64), label: 'T=2 B=3 H=64' },
+      ]);
+      for (const reverse of [false, true]) {
+        opTest(
+          test,
+          `gruScan inference${reverse ? ' reverse' : ''}`,
+          bfScan(reverse),
+          [
+            { inputs: bfCase(4, 5, 3, [4, 1, 0, 2, 3]), label: 'T=4 B=5 H=3 lengths' },
+            {
+              inputs: bfCase(3, 10, 16, [3, 1, 0, 2, 3, 3, 2, 1, 1, 2]),
+              label: 'T=3 B=10 H=16 lengths',
+            },
+            { inputs: bfCase(3, 3, 64, [2, 3, 0]), label: 'T=3 B=3 H=64 lengths' },
+          ],
+          { noGrad: true },
+        );
+      }
       opTest(test, 'gruScan', (x, w, b, h0) => flat(g.gruScan(x, gruSlots(w), gruSlots(b), h0)), [
         { inputs: gruCase(3, 2, 4), label: 'T=3 B=2 H=4' },
         { inputs: gruCase(4, 5, 3), label: 'T=4 B=5 H=3' },
@@ -77,7 +162,13 @@ for (const variant of ['texture', 'subgroup', 'generic'] as const) {
           `gruScan lengths${reverse ? ' reverse' : ''}`,
           (x, w, b, h0, lens) =>
             flat(g.gruScan(x, gruSlots(w), gruSlots(b), h0, { lengths: lens, reverse })),
-          [{ inputs: [...gruCase(4, 5, 5), ints([2, 4, 0, 1, 3])], label: 'lengths 2 4 0 1 3' }],
+          [
+            { inputs: [...gruCase(4, 5, 5), ints([2, 4, 0, 1, 3])], label: 'lengths 2 4 0 1 3' },
+            {
+              inputs: [...gruCase(3, 10, 64), ints([3, 1, 0, 2, 3, 3, 2, 1, 1, 2])],
+              label: 'H=64 B=10 lengths',
+            },
+          ],
         );
       }
     });

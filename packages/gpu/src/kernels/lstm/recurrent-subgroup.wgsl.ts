@@ -1,5 +1,6 @@
 import {
   GRU_GATES_WGSL,
+  gruInputPart,
   LSTM_GATES_WGSL,
   RECURRENT_BACKWARD_BINDINGS,
   RECURRENT_HEADER,
@@ -18,14 +19,11 @@ import {
  * 32) k and handed to all lanes with `subgroupBroadcast`. Same layouts, parameters, math and
  * results as recurrent.wgsl.ts; only the work split differs.
  *
- * Forward: lane l owns units base + 8u + l (u < SG_UNITS) of SG_ROWS batch rows; per 8 k it
- * makes SG_ROWS + 8·SG_UNITS loads for 32·SG_ROWS·SG_UNITS FMAs.
  * Backward: lane l owns the 4 units of vec4 block base + l; per 32 k (8 units × 4 slots) it
  * makes SG_ROWS + 32 loads for 128·SG_ROWS FMAs.
  */
 export const SG_LANES = 8;
 export const SG_ROWS = 8;
-export const SG_UNITS = 1;
 /**
  * Backward rows per workgroup (its lanes own a vec4 of units each). Rows were tuned on
  * lavapipe at B = 32, H = 256: 8 forward and 16 backward beat 4 by about 1.7×.
@@ -33,112 +31,159 @@ export const SG_UNITS = 1;
 export const SG_BACK_ROWS = 16;
 
 /**
- * With `wTexture`, the weights are read from a storage texture holding the same vec4s (row k,
- * column unit or unit block) instead of the storage buffer: a third of the load cost on
- * lavapipe, where these kernels are bound by loads. Bound after the kernel's buffers.
+ * The weights can be read from a storage texture holding the same vec4s instead of a storage
+ * buffer: a third of the load cost on lavapipe, where these kernels are bound by loads. The
+ * forward can also read h_{t−1} from a texture (B rows of Hp/4 texels) and write h_t to
+ * another. Texture bindings follow the kernel's buffers.
  */
 const W_TEXTURE_BINDING = /* wgsl */ `
 @group(0) @binding(9) var wTex: texture_storage_2d<rgba32float, read>;`;
+const H_TEXTURE_BINDINGS = /* wgsl */ `
+@group(0) @binding(10) var hIn: texture_storage_2d<rgba32float, read>;
+@group(0) @binding(11) var hOut: texture_storage_2d<rgba32float, write>;`;
 const W_TEXTURE_BINDING_BACKWARD = /* wgsl */ `
 @group(0) @binding(11) var wTex: texture_storage_2d<rgba32float, read>;`;
 
 const rows = [...Array(SG_ROWS).keys()];
-const units = [...Array(SG_UNITS).keys()];
+const lanes = [...Array(SG_LANES).keys()];
 
-/** `out`, `hin`, `cells` are read as floats here (offsets in floats = 4 × the vec4 offsets). */
-export function recurrentForwardSubgroupWGSL(cell: RecurrentCell, wTexture = false): string {
-  const lstm = cell === 'lstm';
-  const init = recurrentAccumulatorInit(lstm, rows, units, (u) => `jc${u}`);
-  const lanes = [...Array(SG_LANES).keys()];
-  const wLoad = (q: number, u: number) =>
-    wTexture
-      ? `textureLoad(wTex, vec2<u32>(jc${u}, min(k0 + ${q}u, hp - 1u)))`
-      : `wT[p.offW + min(k0 + ${q}u, hp - 1u) * hp + jc${u}]`;
-  // Texture loads are calls that clobber vector registers on lavapipe: all of them first.
-  const loadsFirst = wTexture
-    ? lanes
-        .map((q) => units.map((u) => `    let w${q}_${u} = ${wLoad(q, u)};`).join('\n'))
-        .join('\n')
-    : '';
-  const inner = lanes
-    .map((q) => {
-      const loads = wTexture
-        ? units.map((u) => `      let w${u} = w${q}_${u};`).join('\n')
-        : units.map((u) => `      let w${u} = ${wLoad(q, u)};`).join('\n');
-      const fmas = rows
-        .map(
-          (r) =>
-            `      let s${r} = subgroupBroadcast(hv${r}, ${q}u);\n` +
-            units.map((u) => `      a${r}_${u} += s${r} * w${u};`).join('\n'),
-        )
-        .join('\n');
-      return `    {\n${loads}\n${fmas}\n    }`;
-    })
-    .join('\n');
-  const kLoop = loadsFirst ? `${loadsFirst}\n${inner}` : inner;
-  const update = rows
-    .map((r) => {
-      const per = units
-        .map((u) => {
-          const j = `j${u}`;
-          const common = `
-    if (${j} < hp) {
-      let at = (xt${r} * p.b + b${r}) * hp + ${j};
-      let hPrev = out[cur${r} + ${j}];
-      let a = a${r}_${u};`;
-          if (lstm) {
-            return `${common}
+export interface SubgroupForwardOptions {
+  /** Read W_hhᵀ (Hp rows of Hp texels) from a texture. */
+  textures: boolean;
+  /**
+   * With `textures`: also read h_{t−1} from the texture `hIn` and write h_t to `hOut` (the
+   * launcher swaps them each step), besides `out`'s h regions.
+   */
+  hTexture: boolean;
+  /** Store gates, cells and h_{t−1} for the backward and inspection (off for inference). */
+  save: boolean;
+}
+
+/**
+ * The state update of row r for lane unit j (LSTM: c in `out`'s c region), given a{r}_0 and
+ * hPrev; stores the output y and, with `save`, what the backward reads. Leaves `h`.
+ */
+function unitUpdate(lstm: boolean, r: number, save: boolean): string {
+  const at = `(xt${r} * p.b + b${r}) * hp + j`;
+  const saved = (stores: string) => (save ? `\n      ${stores} hin[at] = hPrev;` : '');
+  return lstm
+    ? `
+      let at = ${at};
+      let a = a${r}_0;
       ${LSTM_GATES_WGSL}
-      let c = f * out[p.offC * 4u + b${r} * hp + ${j}] + i * g;
+      let c = f * out[p.offC * 4u + b${r} * hp + j] + i * g;
       let h = o * tanh_(c);
-      out[p.offC * 4u + b${r} * hp + ${j}] = c;
-      cells[at] = c;
-      gates[at] = vec4<f32>(i, f, g, o);
-      out[at] = h; out[nxt${r} + ${j}] = h; hin[at] = hPrev;
-    }`;
-          }
-          return `${common}
-      let x = xp[p.offXp + at];
+      out[p.offC * 4u + b${r} * hp + j] = c;
+      out[at] = h;${saved('cells[at] = c; gates[at] = vec4<f32>(i, f, g, o);')}`
+    : `
+      let at = ${at};
+      let a = a${r}_0;
+      let x = ${gruInputPart(r, 'j')};
       ${GRU_GATES_WGSL}
       let h = (1.0 - z) * n + z * hPrev;
-      gates[at] = vec4<f32>(r, z, n, a.w);
-      out[at] = h; out[nxt${r} + ${j}] = h; hin[at] = hPrev;
-    }`;
-        })
-        .join('');
-      const carry = units
-        .map((u) => `    if (j${u} < hp) { out[nxt${r} + j${u}] = out[cur${r} + j${u}]; }`)
-        .join('\n');
+      out[at] = h;${saved('gates[at] = vec4<f32>(r, z, n, a.w);')}`;
+}
+
+/**
+ * Forward step. Lane l owns unit j = 8·block + l of SG_ROWS batch rows.
+ * Buffer form: per 8 k, SG_ROWS loads of h (one per lane, handed round by subgroupBroadcast)
+ * and 8 of weights for 32·SG_ROWS FMAs; h_t goes to `out`'s next h region.
+ * Texture form: per 32 k, SG_ROWS vec4 loads of h (4 k per lane) and 32 weight texels; h_t
+ * goes to the other h buffer, and to `out`'s h region only at the last step, where the final
+ * state is read.
+ */
+export function recurrentForwardSubgroupWGSL(
+  cell: RecurrentCell,
+  { textures, hTexture, save }: SubgroupForwardOptions,
+): string {
+  const lstm = cell === 'lstm';
+  const init = recurrentAccumulatorInit(lstm, rows, [0], () => 'jc');
+  const wLoad = (q: number) =>
+    textures
+      ? `textureLoad(wTex, vec2<u32>(jc, min(k0 + ${q}u, hp - 1u)))`
+      : `wT[p.offW + min(k0 + ${q}u, hp - 1u) * hp + jc]`;
+  // Texture loads are calls that clobber vector registers on lavapipe: all 8 first.
+  const loadsFirst = textures ? lanes.map((q) => `    let w${q} = ${wLoad(q)};`).join('\n') : '';
+  const inner = lanes.map((q) => {
+    const fmas = rows
+      .map((r) => `      a${r}_0 += subgroupBroadcast(hv${r}, ${q}u) * w${q};`)
+      .join('\n');
+    return `    {${textures ? '' : `\n      let w${q} = ${wLoad(q)};`}\n${fmas}\n    }`;
+  });
+  const HT = textures && hTexture;
+  // h from a texture: per 32 k one texel (4 k) per lane and row, then 4 chunks of 8 k.
+  const chunks = [0, 1, 2, 3].map((c) => {
+    const loads = lanes.map((q) => `      let w${q} = ${wLoad(c * 8 + q)};`).join('\n');
+    const fmas = lanes
+      .map((q) => {
+        const k = c * 8 + q;
+        return rows
+          .map(
+            (r) =>
+              `      a${r}_0 += subgroupBroadcast(hv${r}.${'xyzw'[k % 4]}, ${k >> 2}u) * w${q};`,
+          )
+          .join('\n');
+      })
+      .join('\n');
+    return `    {\n${loads}\n${fmas}\n    }`;
+  });
+  const kLoop = HT
+    ? `  for (var k0 = 0u; k0 < hp; k0 += 32u) {
+    let kt = k0 / 4u + lane;
+${rows.map((r) => `    let hv${r} = select(vec4<f32>(0.0), textureLoad(hIn, vec2<u32>(min(kt, p.h4 - 1u), b${r})), kt < p.h4);`).join('\n')}
+${chunks.join('\n')}
+  }`
+    : `  for (var k0 = 0u; k0 < hp; k0 += ${SG_LANES}u) {
+    let kl = k0 + lane;
+${rows.map((r) => `    let hv${r} = select(0.0, out[p.offCur * 4u + b${r} * hp + min(kl, hp - 1u)], kl < hp);`).join('\n')}
+${loadsFirst}
+${inner.join('\n')}
+  }`;
+  const update = rows
+    .map((r) => {
+      // LSTM reads h_{t−1} only to save it or to carry it past a row's length.
+      const hPrev = `let hPrev = out[p.offCur * 4u + b${r} * hp + jc];`;
+      const needPrev = !lstm || save;
       return `
   {
-  let cur${r} = p.offCur * 4u + b${r} * hp;
-  let nxt${r} = p.offNext * 4u + b${r} * hp;
-  if (ok${r}) {${per}
-  } else if (row${r} < p.b) {
-${carry}
-  }
+    var hs = 0.0;
+    if (ok${r} && j < hp) {${needPrev ? `\n      ${hPrev}` : ''}${unitUpdate(lstm, r, save)}
+      hs = h;
+    } else if (row${r} < p.b) {
+      ${hPrev}
+      hs = hPrev;
+    }
+    if (row${r} < p.b && j < hp) { out[p.offNext * 4u + b${r} * hp + j] = hs; }${
+      HT
+        ? `
+    // The texel of units j..j+3 is written by lane j % 4 = 0 with its neighbours' values.
+    let h1 = subgroupShuffleDown(hs, 1u);
+    let h2 = subgroupShuffleDown(hs, 2u);
+    let h3 = subgroupShuffleDown(hs, 3u);
+    if (row${r} < p.b && lane % 4u == 0u && j < hp) {
+      textureStore(hOut, vec2<u32>(j / 4u, b${r}), vec4<f32>(hs, h1, h2, h3));
+    }`
+        : ''
+    }
   }`;
     })
     .join('');
-  return /* wgsl */ `enable subgroups;${recurrentForwardBindings('f32')}${wTexture ? W_TEXTURE_BINDING : ''}
+  return /* wgsl */ `enable subgroups;${recurrentForwardBindings('f32')}${textures ? W_TEXTURE_BINDING : ''}${HT ? H_TEXTURE_BINDINGS : ''}
 ${RECURRENT_HEADER}
 @compute @workgroup_size(${SG_LANES})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(subgroup_invocation_id) lane: u32) {
   let hp = p.h4 * 4u;
-  let blocks = (hp + ${SG_LANES * SG_UNITS - 1}u) / ${SG_LANES * SG_UNITS}u;
-  let w = wgIndex(wid, nwg);
-  let ub = w % blocks;
-  let rb = w / blocks;
+  let blocks = (hp + ${SG_LANES - 1}u) / ${SG_LANES}u;
+  let wi = wgIndex(wid, nwg);
+  let ub = wi % blocks;
+  let rb = wi / blocks;
   if (rb * ${SG_ROWS}u >= p.b) { return; }
-${units.map((u) => `  let j${u} = ub * ${SG_LANES * SG_UNITS}u + ${u * SG_LANES}u + lane;\n  let jc${u} = min(j${u}, hp - 1u);`).join('\n')}
+  let j = ub * ${SG_LANES}u + lane;
+  let jc = min(j, hp - 1u);
 ${recurrentRowSetup('p.s', SG_ROWS)}
 ${init}
-  for (var k0 = 0u; k0 < hp; k0 += ${SG_LANES}u) {
-    let kl = k0 + lane;
-${rows.map((r) => `    let hv${r} = select(0.0, out[p.offCur * 4u + b${r} * hp + min(kl, hp - 1u)], kl < hp);`).join('\n')}
 ${kLoop}
-  }
 ${update}
 }`;
 }

@@ -1,11 +1,11 @@
-import { noGrad, record } from '../../autograd/grad-mode.js';
+import { isGradEnabled, noGrad, record } from '../../autograd/grad-mode.js';
 import type { WebGPUBackend } from '../../backend/webgpu.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor, tensor as tensorOf } from '../../tensor.js';
 import { contiguous, reshape, slice, transpose } from '../../views.js';
 import { cpuData, onBackend, requireFloat, sameDevice } from '../common.js';
 import { assign, mul, zeros } from '../elementwise/arith.js';
-import { pad } from '../indexing/indexing.js';
+import { concat, pad } from '../indexing/indexing.js';
 import { matmul } from '../matmul/matmul.js';
 import { sum } from '../reduce/reduce.js';
 import {
@@ -27,7 +27,6 @@ import {
   SG_BACK_ROWS,
   SG_LANES,
   SG_ROWS,
-  SG_UNITS,
 } from './recurrent-subgroup.wgsl.js';
 
 export interface RecurrentScanOptions {
@@ -41,6 +40,11 @@ export interface RecurrentScanOptions {
   reverse?: boolean;
   /** Also return the per-step gate activations and (LSTM) cell states, for visualization. */
   inspect?: boolean;
+  /**
+   * (4H), unit-major like xproj: a bias added to every step's input projection inside the
+   * step kernel (LSTM: b_ih + b_hh; GRU: b_ih), which saves an add over all of xproj.
+   */
+  inputBias?: Tensor;
 }
 
 export interface RecurrentScanResult {
@@ -61,8 +65,9 @@ const roundUp4 = (n: number) => Math.ceil(n / 4) * 4;
 /**
  * Kernel family for the steps: 'subgroup' where the adapter has subgroups, else 'generic';
  * 'texture' is 'subgroup' with the recurrent weights read from a storage texture, used where
- * the adapter can read storage textures and the padded hidden size allows one copy (a
- * multiple of 16 forward, 64 backward).
+ * the adapter can read storage textures and the padded hidden size allows one copy of the
+ * weights (a multiple of 16 forward, 64 backward); at a multiple of 64 the forward also
+ * passes h between steps in textures.
  */
 export type RecurrentVariant = 'generic' | 'subgroup' | 'texture';
 let pinnedVariant: RecurrentVariant | undefined;
@@ -72,13 +77,17 @@ export function pinRecurrentVariant(v: RecurrentVariant | undefined): void {
 }
 
 interface StepKernel {
-  key: string;
+  /** Pipeline keys of the forward and backward steps (they determine the code). */
+  forwardKey: string;
+  backwardKey: string;
   forward: () => string;
   backward: () => string;
   forwardGroups: number;
   backwardGroups: number;
-  /** Read W_hh from a texture in the forward / backward steps. */
+  /** The forward reads W_hhᵀ from a texture; the backward reads W_hh from one. */
   textureForward: boolean;
+  /** The forward also passes h between steps in textures (h0 copied in: Hp % 64 = 0). */
+  hTexture: boolean;
   textureBackward: boolean;
 }
 
@@ -87,6 +96,7 @@ function stepKernel(
   backend: WebGPUBackend,
   B: number,
   Hp: number,
+  save: boolean,
 ): StepKernel {
   const auto = backend.hasSubgroups
     ? backend.readableStorageTextures
@@ -94,28 +104,36 @@ function stepKernel(
       : 'subgroup'
     : 'generic';
   const variant = pinnedVariant ?? auto;
+  const fwd = `recurrent:${cell}:forward${save ? ':save' : ''}`;
   if (variant !== 'generic') {
-    const textureForward = variant === 'texture' && Hp % 16 === 0;
-    const textureBackward = variant === 'texture' && Hp % 64 === 0;
+    const fits = Math.max(B, Hp) <= (backend.adapterInfo.limits.maxTextureDimension2D ?? 8192);
+    const textureForward = variant === 'texture' && Hp % 16 === 0 && fits;
+    const textureBackward = variant === 'texture' && Hp % 64 === 0 && fits;
+    const hTexture = textureBackward;
     return {
-      key: `recurrent:${cell}:sg`,
-      forward: () => recurrentForwardSubgroupWGSL(cell, textureForward),
+      forwardKey: `${fwd}:sg${textureForward ? ':tex' : ''}${hTexture ? ':h' : ''}`,
+      backwardKey: `recurrent:${cell}:backward:sg${textureBackward ? ':tex' : ''}`,
+      forward: () =>
+        recurrentForwardSubgroupWGSL(cell, { textures: textureForward, hTexture, save }),
       backward: () => recurrentBackwardSubgroupWGSL(cell, textureBackward),
-      forwardGroups: Math.ceil(B / SG_ROWS) * Math.ceil(Hp / (SG_LANES * SG_UNITS)),
+      forwardGroups: Math.ceil(B / SG_ROWS) * Math.ceil(Hp / SG_LANES),
       backwardGroups: Math.ceil(B / SG_BACK_ROWS) * Math.ceil(Hp / 4 / SG_LANES),
       textureForward,
       textureBackward,
+      hTexture,
     };
   }
   const groups = Math.ceil((Math.ceil(B / RECURRENT_ROWS) * (Hp / 4)) / RECURRENT_WORKGROUP);
   return {
-    key: `recurrent:${cell}`,
-    forward: () => recurrentForwardWGSL(cell),
+    forwardKey: fwd,
+    backwardKey: `recurrent:${cell}:backward`,
+    forward: () => recurrentForwardWGSL(cell, save),
     backward: () => recurrentBackwardWGSL(cell),
     forwardGroups: groups,
     backwardGroups: groups,
     textureForward: false,
     textureBackward: false,
+    hTexture: false,
   };
 }
 /** GRU's hidden weights use slots (r, z, ·, n): slot 2 is structurally zero. */
@@ -125,10 +143,12 @@ const HIDDEN_SLOTS = [1, 1, 0, 1];
  * LSTM over a whole sequence with fused steps: per time step ONE dispatch computes
  * h_{t−1}·W_hhᵀ, the gates i, f, g, o (sigmoid/tanh), c_t = f c_{t−1} + i g and
  * h_t = o tanh c_t; the backward is one dispatch per step plus one. The input projection
- * (x·W_ihᵀ + b_ih + b_hh for all steps) is the caller's single matmul.
+ * (x·W_ihᵀ for all steps) is the caller's single matmul; its bias b_ih + b_hh can come as
+ * `options.inputBias`.
  *
  * Layout is unit-major (a vec4 per hidden unit): `xproj` (T, B, 4H) with index j·4 + gate,
- * gates (i, f, g, o); `whh` (4H, H) with rows in the same order (PyTorch's weight_hh
+ * gates (i, f, g, o), any strides over T and B (a transposed batch-first projection is read in
+ * place); `whh` (4H, H) with rows in the same order (PyTorch's weight_hh
  * reshaped (4, H, H) → permuted (1, 0, 2)). h0, c0: (B, H).
  */
 export function lstmScan(
@@ -147,7 +167,7 @@ export function lstmScan(
  * n = tanh(x_n + r ⊙ (W_hn h + b_hn)), h' = (1 − z) n + z h.
  *
  * Unit-major layout with four slots per unit: `xproj` (T, B, 4H) slots (r, z, n, unused —
- * its gradient is meaningless); `whh` (4H, H) rows in slots (r, z, zero, n) — slot 2 must
+ * its gradient is meaningless), b_ih as `options.inputBias` in the same slots; `whh` (4H, H) rows in slots (r, z, zero, n) — slot 2 must
  * be zero; `bhh` (4H) in the same slots as whh. h0: (B, H).
  */
 export function gruScan(
@@ -168,8 +188,13 @@ function checkShape(op: string, name: string, t: Tensor, shape: number[]): void 
   }
 }
 
-/** A contiguous tensor whose offset is a multiple of 4 floats (the kernels read vec4s). */
-function aligned(t: Tensor): Tensor {
+/**
+ * xproj as the kernels read it: vec4s (last axis dense, offset and the T and B strides
+ * multiples of 4), any T and B strides; other layouts are copied.
+ */
+function vec4Rows(t: Tensor): Tensor {
+  const [sT, sB, sJ] = t.strides;
+  if (sJ === 1 && t.offset % 4 === 0 && sT % 4 === 0 && sB % 4 === 0) return t;
   const c = contiguous(t);
   return c.offset % 4 === 0 ? c : contiguous(c, true);
 }
@@ -189,7 +214,15 @@ function scan(
   options: RecurrentScanOptions,
 ): RecurrentScanResult {
   const op = cell === 'lstm' ? 'lstmScan' : 'gruScan';
-  const inputs = [xproj, whh, h0, ...(c0 ? [c0] : []), ...(bhh ? [bhh] : [])];
+  const xBias = options.inputBias;
+  const inputs = [
+    xproj,
+    whh,
+    h0,
+    ...(c0 ? [c0] : []),
+    ...(bhh ? [bhh] : []),
+    ...(xBias ? [xBias] : []),
+  ];
   sameDevice(op, options.lengths ? [...inputs, options.lengths] : inputs);
   for (const t of inputs) requireFloat(op, t);
   if (xproj.rank !== 3 || xproj.shape[2] % 4 !== 0 || xproj.shape[0] === 0) {
@@ -203,6 +236,7 @@ function scan(
   checkShape(op, 'h0', h0, [B, H]);
   if (c0) checkShape(op, 'c0', c0, [B, H]);
   if (bhh) checkShape(op, 'bhh', bhh, [4 * H]);
+  if (xBias) checkShape(op, 'options.inputBias', xBias, [4 * H]);
   let lengthValues: Int32Array | null = null;
   const lengths = options.lengths;
   if (lengths) {
@@ -221,10 +255,13 @@ function scan(
   const Hp = roundUp4(H);
   const padH = Hp - H;
   const device = xproj.device;
+  // Inference stores only outputs and state; training and inspection also what they read.
+  const diffInputs = inputs;
+  const save = (isGradEnabled() && diffInputs.some((t) => t.requiresGrad)) || !!options.inspect;
 
   // ---- padded, vec4-aligned operands (no autograd: the scan states its own derivative) ----
   const prep = noGrad(() => {
-    const xp = aligned(
+    const xp = vec4Rows(
       padH
         ? reshape(
             pad(reshape(xproj, [T, B, H, 4]), [
@@ -250,7 +287,10 @@ function scan(
         : whh,
     ); // (Hp·4, Hp)
     const wT = contiguous(transpose(w), true); // (Hp, Hp·4) = (k, unit, slot)
-    const b = bhh ? fresh(padH ? pad(bhh, [[0, padH * 4]]) : bhh) : null;
+    // The kernels' bias: LSTM the input bias (Hp, 4); GRU the hidden then the input bias.
+    const padded = (t: Tensor | null | undefined) =>
+      t ? (padH ? pad(t, [[0, padH * 4]]) : t) : zeros([Hp * 4], { device });
+    const b = fresh(bhh ? concat([padded(bhh), padded(xBias)]) : padded(xBias));
     const h0p = padH
       ? pad(h0, [
           [0, 0],
@@ -276,16 +316,13 @@ function scan(
     return { xp, w, wT, b, c0p, lens, out, R };
   });
   const { xp, w, wT, b, c0p, lens, out, R } = prep;
-  const needZeroes = !!lengths;
-  const gates = needZeroes ? zeros([T, B, Hp, 4], { device }) : empty([T, B, Hp, 4], { device });
-  const cells =
-    cell === 'lstm'
-      ? needZeroes
-        ? zeros([T, B, Hp], { device })
-        : empty([T, B, Hp], { device })
-      : null;
-  const hin = empty([T, B, Hp], { device });
-  // GRU has no cells; its binding gets a dummy (a writable binding may alias no other).
+  // Without `save` the kernels write none of these: their bindings get dummies (a writable
+  // binding may alias no other), as does GRU's cells.
+  const saved = (shape: number[]) =>
+    !save ? empty([4], { device }) : lengths ? zeros(shape, { device }) : empty(shape, { device });
+  const gates = saved([T, B, Hp, 4]);
+  const cells = cell === 'lstm' ? saved([T, B, Hp]) : null;
+  const hin = saved([T, B, Hp]);
   const cellsBinding = cells ?? empty([4], { device });
   const hnRegion = T % 2 === 0 ? R.ping : R.pong;
 
@@ -298,6 +335,8 @@ function scan(
     lengths: lengthValues,
     offXp: xp.offset,
     offW,
+    xsT: xp.strides[0],
+    xsB: xp.strides[1],
   });
   /** Uniform words of step s; only the final flag and the vec4 offsets differ per pass. */
   const stepParams = (
@@ -306,6 +345,8 @@ function scan(
     off: Pick<RecurrentParams, 'offCur' | 'offNext' | 'offC' | 'offXp' | 'offW'>,
   ) =>
     recurrentParamWords({
+      xsT: xp.strides[0] / 4,
+      xsB: xp.strides[1] / 4,
       t: T,
       b: B,
       h4: Hp / 4,
@@ -322,26 +363,31 @@ function scan(
         layout(0),
         cpuData(xp),
         cpuData(wT),
-        b ? cpuData(b) : null,
+        cpuData(b),
         cpuData(out),
         cpuData(gates),
         cells ? cpuData(cells) : {},
         cpuData(hin),
       ),
     (backend) => {
-      const k = stepKernel(cell, backend, B, Hp);
+      const k = stepKernel(cell, backend, B, Hp, save);
       // W_hhᵀ as Hp rows (k) of Hp vec4 texels (units): one copy for all steps.
       const wTex = k.textureForward ? backend.takeTexture(Hp, Hp) : undefined;
       if (wTex) backend.copyToTexture(wT.storage, wT.offset * 4, wTex, 0, Hp);
+      // h also in two textures of B rows × Hp/4 texels that the steps read and write in turn.
+      const hTex = k.hTexture
+        ? [backend.takeTexture(Hp / 4, B), backend.takeTexture(Hp / 4, B)]
+        : null;
+      if (hTex) backend.copyToTexture(out.storage, R.ping * 4, hTex[0], 0, B);
       for (let s = 0; s < T; s++) {
         backend.dispatch({
-          key: `${k.key}:forward${wTex ? ':tex' : ''}`,
+          key: k.forwardKey,
           code: k.forward,
           buffers: [
             xp.storage,
             wT.storage,
             lens?.storage ?? backend.unusedBinding,
-            b?.storage ?? backend.unusedBinding,
+            b.storage,
             out.storage,
             gates.storage,
             cellsBinding.storage,
@@ -355,17 +401,25 @@ function scan(
             offXp: xp.offset / 4,
             offW: 0,
           }),
-          textures: wTex ? [{ texture: wTex }] : undefined,
+          textures: hTex
+            ? [
+                { texture: wTex! },
+                { texture: hTex[s % 2] },
+                { texture: hTex[1 - (s % 2)], write: true },
+              ]
+            : wTex
+              ? [{ texture: wTex }]
+              : undefined,
           workgroups: k.forwardGroups,
         });
       }
       if (wTex) backend.releaseTexture(wTex);
+      if (hTex) for (const t of hTex) backend.releaseTexture(t);
       return undefined;
     },
   );
   if (!cells) cellsBinding.dispose();
 
-  const diffInputs = [xproj, whh, h0, ...(c0 ? [c0] : []), ...(bhh ? [bhh] : [])];
   record(out, op, diffInputs, (gOut) => {
     const g = fresh(gOut);
     const dxp = zeros([T, B, Hp, 4], { device });
@@ -389,13 +443,13 @@ function scan(
           cpuData(carry),
         ),
       (backend) => {
-        const k = stepKernel(cell, backend, B, Hp);
+        const k = stepKernel(cell, backend, B, Hp, save);
         // W_hh as 4·Hp rows (unit, gate) of Hp/4 vec4 texels (unit blocks).
         const wTex = k.textureBackward ? backend.takeTexture(Hp / 4, 4 * Hp) : undefined;
         if (wTex) backend.copyToTexture(w.storage, w.offset * 4, wTex, 0, 4 * Hp);
         for (let s = T - 1; s >= -1; s--) {
           backend.dispatch({
-            key: `${k.key}:backward${wTex ? ':tex' : ''}`,
+            key: k.backwardKey,
             code: k.backward,
             buffers: [
               g.storage,
@@ -455,16 +509,21 @@ function scan(
           [1, 1, 1, 0],
         )
       : null;
-    const dB = bhh?.requiresGrad
-      ? gruOnly(contiguous(slice(sum(flatG, 0), 0, 0, H * 4)), [H, 4], [1, 1, 0, 1])
-      : null;
+    // Bias gradients: the gate gradients summed over steps and rows (GRU: each bias's slots).
+    const gateSum =
+      bhh?.requiresGrad || xBias?.requiresGrad
+        ? contiguous(slice(sum(flatG, 0), 0, 0, H * 4))
+        : null;
+    const dB = bhh?.requiresGrad ? gruOnly(gateSum!, [H, 4], [1, 1, 0, 1]) : null;
+    const dXBias = xBias?.requiresGrad ? gruOnly(gateSum!, [H, 4], [1, 1, 1, 0]) : null;
     const unpadState = (t: Tensor) => (padH ? contiguous(slice(t, 1, 0, H)) : t);
     const grads: (Tensor | null)[] = [dX, dW, h0.requiresGrad ? unpadState(dh0) : null];
     if (c0) grads.push(c0.requiresGrad ? unpadState(carry) : null);
     if (bhh) grads.push(dB);
+    if (xBias) grads.push(dXBias);
     return grads;
   });
-  const keepSaved = out.requiresGrad;
+  const keepSaved = out.requiresGrad; // implies `save`
   const inspect = options.inspect ?? false;
   const result: RecurrentScanResult = {
     output: slice(reshape(slice(out, 0, 0, T * B * Hp), [T, B, Hp]), 2, 0, H),
@@ -483,7 +542,7 @@ function scan(
     if (xp !== xproj) xp.dispose();
   }
   wT.dispose();
-  if (b && b !== bhh) b.dispose();
+  if (b !== bhh && b !== xBias) b.dispose();
   out.dispose(); // the views above hold the storage
   return result;
 }

@@ -6,10 +6,12 @@ import { WGSL_WORKGROUP_INDEX } from '../common.js';
  * the matmul that carries the hidden-state gradient one step back (backward).
  *
  * Layout ("unit-major", so one vec4 holds every gate of one hidden unit):
- *   xp     (T, B, Hp, 4)  input projections, slot order LSTM (i, f, g, o), GRU (r, z, n, ·)
+ *   xp     (T, B, Hp, 4)  input projections, slot order LSTM (i, f, g, o), GRU (r, z, n, ·);
+ *                         any strides over T and B (a batch-first projection is read in place)
  *   wT     (Hp, Hp, 4)    forward weights: wT[k, j] = the 4 gate weights of unit j from h[k]
  *   w      (Hp·4, Hp)     backward weights: the same matrix, rows (unit, slot), row-major
- *   bias   (Hp, 4)        GRU only: hidden biases, slots (r, z, ·, n)
+ *   bias   (Hp, 4)        LSTM: the input bias added to xp (b_ih + b_hh);
+ *          (2, Hp, 4)     GRU: the hidden biases, slots (r, z, ·, n), then the input bias
  *   out    packed: y (T, B, Hp) | h ping (B, Hp) | h pong (B, Hp) | c (B, Hp)
  * GRU's hidden matmul puts W_hn in slot 3 (slot 2 is zero), so n = tanh(x_n + r ⊙ (W_hn h +
  * b_hn)) keeps W_hn h apart from the input part, as PyTorch and cuDNN do.
@@ -43,6 +45,9 @@ export interface RecurrentParams {
   offC: number;
   offXp: number;
   offW: number;
+  /** xp's strides over time and batch, in vec4s. */
+  xsT: number;
+  xsB: number;
 }
 
 export function recurrentParamWords(p: RecurrentParams): number[] {
@@ -59,6 +64,8 @@ export function recurrentParamWords(p: RecurrentParams): number[] {
     p.offC,
     p.offXp,
     p.offW,
+    p.xsT,
+    p.xsB,
   ];
 }
 
@@ -68,7 +75,7 @@ export function recurrentParamWords(p: RecurrentParams): number[] {
  */
 export const RECURRENT_HEADER = /* wgsl */ `
 struct Params { t: u32, b: u32, h4: u32, s: u32, reverse: u32, hasLen: u32, isFinal: u32,
-  offCur: u32, offNext: u32, offC: u32, offXp: u32, offW: u32 }
+  offCur: u32, offNext: u32, offC: u32, offXp: u32, offW: u32, xsT: u32, xsB: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 ${WGSL_WORKGROUP_INDEX}
 fn sigmoid_(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
@@ -137,9 +144,22 @@ export function recurrentRowSetup(step: string, count = RECURRENT_ROWS): string 
 }
 
 /**
+ * Row r's input projection plus input bias for unit `column` (a vec4 index within a row);
+ * `bias` is the bias vec4 if the kernel holds it already.
+ */
+export function inputProjection(r: number, column: string, bias = `bias[${column}]`): string {
+  return `(xp[p.offXp + xt${r} * p.xsT + b${r} * p.xsB + ${column}] + ${bias})`;
+}
+
+/** GRU: row r's input part (projection plus b_ih, the second half of `bias`). */
+export function gruInputPart(r: number, column: string): string {
+  return `(xp[p.offXp + xt${r} * p.xsT + b${r} * p.xsB + ${column}] + bias[p.h4 * 4u + ${column}])`;
+}
+
+/**
  * Forward: the accumulators a{r}_{u} of row r and unit slot u start from the step's input
- * projection (LSTM) or the hidden bias (GRU; its input part joins after the matmul); `column`
- * is unit u's index within a row.
+ * projection and bias (LSTM) or the hidden bias (GRU; its input part joins after the matmul);
+ * `column` is unit u's index within a row.
  */
 export function recurrentAccumulatorInit(
   lstm: boolean,
@@ -150,10 +170,9 @@ export function recurrentAccumulatorInit(
   return rowIds
     .map((r) =>
       unitIds
-        .map((u) =>
-          lstm
-            ? `  var a${r}_${u} = xp[p.offXp + (xt${r} * p.b + b${r}) * hp + ${column(u)}];`
-            : `  var a${r}_${u} = bias[${column(u)}];`,
+        .map(
+          (u) =>
+            `  var a${r}_${u} = ${lstm ? inputProjection(r, column(u)) : `bias[${column(u)}]`};`,
         )
         .join('\n'),
     )
@@ -253,7 +272,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let j0 = jb * 4u;`;
 }
 
-export function recurrentForwardWGSL(cell: RecurrentCell): string {
+/**
+ * `save`: also store what the backward and inspection read (gates, cells, h_{t−1}); inference
+ * leaves it off and stores only outputs and state.
+ */
+export function recurrentForwardWGSL(cell: RecurrentCell, save = true): string {
   const lstm = cell === 'lstm';
   const init = recurrentAccumulatorInit(lstm, rows, units, (u) => `j0 + ${u}u`);
   const kk = [0, 1, 2, 3];
@@ -279,15 +302,23 @@ export function recurrentForwardWGSL(cell: RecurrentCell): string {
     { let a = a${r}_${u};
       ${LSTM_GATES_WGSL}
       let c = f * cPrev[${u}] + i * g;
-      cNew[${u}] = c; hNew[${u}] = o * tanh_(c);
-      gates[gbase + ${u}u] = vec4<f32>(i, f, g, o); }`;
+      cNew[${u}] = c; hNew[${u}] = o * tanh_(c);${
+        save
+          ? `
+      gates[gbase + ${u}u] = vec4<f32>(i, f, g, o);`
+          : ''
+      } }`;
           }
           return `
     { let a = a${r}_${u};
-      let x = xp[p.offXp + gbase + ${u}u];
+      let x = ${gruInputPart(r, `j0 + ${u}u`)};
       ${GRU_GATES_WGSL}
-      hNew[${u}] = (1.0 - z) * n + z * hPrev[${u}];
-      gates[gbase + ${u}u] = vec4<f32>(r, z, n, a.w); }`;
+      hNew[${u}] = (1.0 - z) * n + z * hPrev[${u}];${
+        save
+          ? `
+      gates[gbase + ${u}u] = vec4<f32>(r, z, n, a.w);`
+          : ''
+      } }`;
         })
         .join('');
       return `
@@ -298,10 +329,9 @@ export function recurrentForwardWGSL(cell: RecurrentCell): string {
     var hNew = vec4<f32>(0.0);
     ${lstm ? `let cPrev = out[p.offC + b${r} * p.h4 + jb];\n    var cNew = vec4<f32>(0.0);` : ''}
     ${per}
-    ${lstm ? `out[p.offC + b${r} * p.h4 + jb] = cNew;\n    cells[v4] = cNew;` : ''}
+    ${lstm ? `out[p.offC + b${r} * p.h4 + jb] = cNew;${save ? '\n    cells[v4] = cNew;' : ''}` : ''}
     out[v4] = hNew;
-    out[p.offNext + b${r} * p.h4 + jb] = hNew;
-    hin[v4] = hPrev;
+    out[p.offNext + b${r} * p.h4 + jb] = hNew;${save ? '\n    hin[v4] = hPrev;' : ''}
   } else if (row${r} < p.b) {
     out[p.offNext + b${r} * p.h4 + jb] = out[p.offCur + b${r} * p.h4 + jb];
   }`;
@@ -366,6 +396,9 @@ export interface RecurrentLayout {
   lengths: ArrayLike<number> | null;
   offXp: number;
   offW: number;
+  /** xp's strides over time and batch, in floats. */
+  xsT: number;
+  xsB: number;
 }
 
 type Out = { [i: number]: number };
@@ -383,13 +416,14 @@ export function packedRegions(t: number, b: number, hp: number) {
 
 /**
  * The scan, step by step in plain loops. `out` holds h0 in the ping region and c0 in the c
- * region on entry (as the launcher prepares it); `wT` is (Hp, Hp, 4).
+ * region on entry (as the launcher prepares it); `wT` is (Hp, Hp, 4); `bias` as the kernels
+ * read it (LSTM (Hp, 4), GRU (2, Hp, 4)).
  */
 export function recurrentForwardReference(
   L: RecurrentLayout,
   xp: ArrayLike<number>,
   wT: ArrayLike<number>,
-  bias: ArrayLike<number> | null,
+  bias: ArrayLike<number>,
   out: Out,
   gates: Out,
   cells: Out,
@@ -408,10 +442,13 @@ export function recurrentForwardReference(
       }
       const xt = timeIndex(L, s, len);
       const row = xt * B + b;
+      const xBase = L.offXp + xt * L.xsT + b * L.xsB;
+      const x = (j: number, q: number) =>
+        xp[xBase + j * 4 + q] + bias[(L.cell === 'lstm' ? 0 : H * 4) + j * 4 + q];
       for (let j = 0; j < H; j++) {
         const a = [0, 0, 0, 0];
         for (let q = 0; q < 4; q++) {
-          a[q] = L.cell === 'lstm' ? xp[L.offXp + (row * H + j) * 4 + q] : bias![j * 4 + q];
+          a[q] = L.cell === 'lstm' ? x(j, q) : bias[j * 4 + q];
           for (let k = 0; k < H; k++)
             a[q] += out[cur + b * H + k] * wT[L.offW + (k * H + j) * 4 + q];
         }
@@ -426,10 +463,9 @@ export function recurrentForwardReference(
           h = o * Math.tanh(c);
           [gates[g], gates[g + 1], gates[g + 2], gates[g + 3]] = [i, f, gg, o];
         } else {
-          const x = (k: number) => xp[L.offXp + (row * H + j) * 4 + k];
-          const r = sig(x(0) + a[0]);
-          const z = sig(x(1) + a[1]);
-          const n = Math.tanh(x(2) + r * a[3]);
+          const r = sig(x(j, 0) + a[0]);
+          const z = sig(x(j, 1) + a[1]);
+          const n = Math.tanh(x(j, 2) + r * a[3]);
           h = (1 - z) * n + z * hPrev;
           [gates[g], gates[g + 1], gates[g + 2], gates[g + 3]] = [r, z, n, a[3]];
         }
