@@ -2,6 +2,7 @@ import {
   add,
   type Device,
   type Generator,
+  matmul,
   mul,
   nn,
   reshape,
@@ -11,6 +12,7 @@ import {
   sub,
   type Tensor,
   tensor,
+  transpose,
   zeros,
 } from '@scratchseq/gpu';
 import { checkLengths, type HiddenTap, lengthsToMask, reversePadded } from '@scratchseq/rnn';
@@ -137,4 +139,20 @@ export function stackSteps(steps: Tensor[], lengths: number[] | undefined): Tens
 /** Padded steps keep the state: s ← s + m ⊙ (s' − s) with the (B, 1) step mask m (null: s'). */
 export function keepPadded(mask: Tensor | null, state: Tensor, next: Tensor): Tensor {
   return mask ? add(state, mul(mask, sub(next, state))) : next;
+}
+
+/**
+ * Every step's input projection as one matmul: x (T, B, F) · w (F, G) → (T, B, G). A time-major
+ * view of a batch-first input is multiplied in its own (B, T) row order and the product handed
+ * back as a time-major view, so neither x nor the product is copied (the scan kernels read
+ * any T and B strides).
+ */
+export function projectSteps(x: Tensor, w: Tensor): Tensor {
+  const [T, B, F] = x.shape;
+  const G = w.shape[1];
+  const batchFirst = transpose(x, 0, 1);
+  if (!x.isContiguous && batchFirst.isContiguous) {
+    return transpose(reshape(matmul(reshape(batchFirst, [B * T, F]), w), [B, T, G]), 0, 1);
+  }
+  return reshape(matmul(reshape(x, [T * B, F]), w), [T, B, G]);
 }

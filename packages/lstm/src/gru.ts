@@ -17,6 +17,7 @@ import type { HiddenTap } from '@scratchseq/rnn';
 import {
   type Inspection,
   keepPadded,
+  projectSteps,
   type RecurrentForwardOptions,
   type RecurrentLayerOptions,
   stackSteps,
@@ -123,24 +124,24 @@ export class GRU extends RecurrentStack {
     const [T, B, F] = x.shape;
     const H = this.hiddenSize;
     const { wih, whh, bih, bhh } = this.gateParameters(sfx);
-    const x2 = reshape(x, [T * B, F]);
     if (!tap) {
-      let xproj = matmul(x2, inputWeightsUnitMajorT(wih, 3, H)); // (T·B, 4H): r z n ·
-      if (bih) xproj = add(xproj, biasUnitMajor(bih, 3, H));
+      // Fused: one matmul for every step's input projection (b_ih added inside the step
+      // kernel), then one dispatch per step.
       const bhhU = bhh ? gruHiddenBiasUnitMajor(bhh, H) : zeros([4 * H], { device: x.device });
       const r = gruScan(
-        reshape(xproj, [T, B, 4 * H]),
+        projectSteps(x, inputWeightsUnitMajorT(wih, 3, H)), // (T, B, 4H): r z n ·
         gruHiddenWeightsUnitMajor(whh, H),
         bhhU,
         h0,
         {
           lengths: lengthsTensor ?? undefined,
           inspect,
+          inputBias: bih ? biasUnitMajor(bih, 3, H) : undefined,
         },
       );
       return { output: r.output, h: r.hN, gates: r.gates };
     }
-    let pre = matmul(x2, transpose(wih)); // (T·B, 3H)
+    let pre = matmul(reshape(x, [T * B, F]), transpose(wih)); // (T·B, 3H)
     if (bih) pre = add(pre, bih);
     pre = reshape(pre, [T, B, 3 * H]);
     let h = h0;

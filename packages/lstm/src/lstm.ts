@@ -16,6 +16,7 @@ import type { HiddenTap } from '@scratchseq/rnn';
 import {
   type Inspection,
   keepPadded,
+  projectSteps,
   type RecurrentForwardOptions,
   type RecurrentLayerOptions,
   stackSteps,
@@ -220,25 +221,24 @@ export class LSTM extends RecurrentStack {
     const [T, B, F] = x.shape;
     const H = this.hiddenSize;
     const { wih, whh, bih, bhh } = this.gateParameters(sfx);
-    const x2 = reshape(x, [T * B, F]); // (T·B, F)
     if (!this.projSize && !this.peephole && !tap) {
-      // Fused: one matmul for every step's input projection, then one dispatch per step.
-      let xproj = matmul(x2, inputWeightsUnitMajorT(wih, 4, H)); // (T·B, 4H) unit-major
-      if (bih && bhh) xproj = add(xproj, lstmBiasUnitMajor(bih, bhh, H));
+      // Fused: one matmul for every step's input projection (its bias added inside the step
+      // kernel), then one dispatch per step.
       const r = lstmScan(
-        reshape(xproj, [T, B, 4 * H]),
+        projectSteps(x, inputWeightsUnitMajorT(wih, 4, H)), // (T, B, 4H) unit-major
         lstmHiddenWeightsUnitMajor(whh, H),
         h0,
         c0,
         {
           lengths: lengthsTensor ?? undefined,
           inspect,
+          inputBias: bih && bhh ? lstmBiasUnitMajor(bih, bhh, H) : undefined,
         },
       );
       return { output: r.output, h: r.hN, c: r.cN!, gates: r.gates, cells: r.cells };
     }
     // Composed per-step form (projections, peepholes, taps).
-    let pre = matmul(x2, transpose(wih)); // (T·B, 4H) gate-major
+    let pre = matmul(reshape(x, [T * B, F]), transpose(wih)); // (T·B, 4H) gate-major
     if (bih && bhh) pre = add(pre, add(bih, bhh));
     pre = reshape(pre, [T, B, 4 * H]);
     const whr = this.projSize ? this.param(`weight_hr${sfx}`) : undefined;
