@@ -309,7 +309,8 @@ function scan(
       : null;
     const lens = lengths ? fresh(lengths) : null;
     const R = packedRegions(T, B, Hp);
-    const out = zeros([R.total], { device });
+    // Every step writes y for every row unless lengths leave padded steps (which stay 0).
+    const out = lengths ? zeros([R.total], { device }) : empty([R.total], { device });
     assign(reshape(slice(out, 0, R.ping, R.pong), [B, Hp]), h0p);
     if (c0p) assign(reshape(slice(out, 0, R.c, R.total), [B, Hp]), c0p);
     if (h0p !== h0) h0p.dispose();
