@@ -35,6 +35,55 @@ const gruCase = (t: number, b: number, h: number) => [
   f([b, h]),
 ];
 
+/**
+ * A batch-first projection (B, T, 4H) read in place through its strides, with the input bias:
+ * values and gradients; then inference (no gradients, so the kernels store no gates, cells or
+ * h_{t−1}) with lengths, forward and reverse. `params(b, h)` are the cell's other inputs.
+ */
+function batchFirstTests(
+  name: string,
+  params: (b: number, h: number) => InputSpec[],
+  scan: (x: g.Tensor, params: g.Tensor[], options: g.RecurrentScanOptions) => g.RecurrentScanResult,
+): void {
+  const n = params(1, 1).length;
+  const inputs = (t: number, b: number, h: number, lens?: number[]) => [
+    f([b, t, 4 * h]),
+    ...params(b, h),
+    f([4 * h]),
+    ...(lens ? [ints(lens)] : []),
+  ];
+  const run =
+    (reverse: boolean) =>
+    (x: g.Tensor, ...rest: g.Tensor[]) =>
+      flat(
+        scan(g.transpose(x, 0, 1), rest.slice(0, n), {
+          inputBias: rest[n],
+          lengths: rest[n + 1],
+          reverse,
+        }),
+      );
+  opTest(test, `${name} batch-first + inputBias`, run(false), [
+    { inputs: inputs(3, 2, 4), label: 'T=3 B=2 H=4' },
+    { inputs: inputs(2, 3, 64), label: 'T=2 B=3 H=64' },
+  ]);
+  for (const reverse of [false, true]) {
+    opTest(
+      test,
+      `${name} inference${reverse ? ' reverse' : ''}`,
+      run(reverse),
+      [
+        { inputs: inputs(4, 5, 3, [4, 1, 0, 2, 3]), label: 'T=4 B=5 H=3 lengths' },
+        {
+          inputs: inputs(3, 10, 16, [3, 1, 0, 2, 3, 3, 2, 1, 1, 2]),
+          label: 'T=3 B=10 H=16 lengths',
+        },
+        { inputs: inputs(3, 3, 64, [2, 3, 0]), label: 'T=3 B=3 H=64 lengths' },
+      ],
+      { noGrad: true },
+    );
+  }
+}
+
 for (const variant of ['texture', 'subgroup', 'generic'] as const) {
   describe(`${variant} step kernels`, () => {
     beforeAll(() => g.pinRecurrentVariant(variant));
@@ -69,87 +118,19 @@ for (const variant of ['texture', 'subgroup', 'generic'] as const) {
         );
       }
 
-      // A batch-first projection read in place through its strides, with the input bias.
-      const bfCase = (t: number, b: number, h: number, lens?: number[]) => [
-        f([b, t, 4 * h]),
-        f([4 * h, h]),
-        f([b, h]),
-        f([b, h]),
-        f([4 * h]),
-        ...(lens ? [ints(lens)] : []),
-      ];
-      const bfScan =
-        (reverse: boolean) =>
-        (x: g.Tensor, w: g.Tensor, h0: g.Tensor, c0: g.Tensor, bias: g.Tensor, lens?: g.Tensor) =>
-          flat(
-            g.lstmScan(g.transpose(x, 0, 1), w, h0, c0, {
-              inputBias: bias,
-              lengths: lens,
-              reverse,
-            }),
-          );
-      opTest(test, 'lstmScan batch-first + inputBias', bfScan(false), [
-        { inputs: bfCase(3, 2, 4), label: 'T=3 B=2 H=4' },
-        { inputs: bfCase(2, 3, 64), label: 'T=2 B=3 H=64' },
-      ]);
-      // Inference (no gradients): the kernels store no gates, cells or h_{t−1}.
-      for (const reverse of [false, true]) {
-        opTest(
-          test,
-          `lstmScan inference${reverse ? ' reverse' : ''}`,
-          bfScan(reverse),
-          [
-            { inputs: bfCase(4, 5, 3, [4, 1, 0, 2, 3]), label: 'T=4 B=5 H=3 lengths' },
-            {
-              inputs: bfCase(3, 10, 16, [3, 1, 0, 2, 3, 3, 2, 1, 1, 2]),
-              label: 'T=3 B=10 H=16 lengths',
-            },
-            { inputs: bfCase(3, 3, 64, [2, 3, 0]), label: 'T=3 B=3 H=64 lengths' },
-          ],
-          { noGrad: true },
-        );
-      }
+      batchFirstTests(
+        'lstmScan',
+        (b, h) => [f([4 * h, h]), f([b, h]), f([b, h])],
+        (x, [w, h0, c0], options) => g.lstmScan(x, w, h0, c0, options),
+      );
     });
 
     describe('gruScan', () => {
-      const bfCase = (t: number, b: number, h: number, lens?: number[]) => [
-        f([b, t, 4 * h]),
-        f([4 * h, h]),
-        f([4 * h]),
-        f([b, h]),
-        f([4 * h]),
-        ...(lens ? [ints(lens)] : []),
-      ];
-      const bfScan =
-        (reverse: boolean) =>
-        (x: g.Tensor, w: g.Tensor, b: g.Tensor, h0: g.Tensor, bias: g.Tensor, lens?: g.Tensor) =>
-          flat(
-            g.gruScan(g.transpose(x, 0, 1), gruSlots(w), gruSlots(b), h0, {
-              inputBias: bias,
-              lengths: lens,
-              reverse,
-            }),
-          );
-      opTest(test, 'gruScan batch-first + inputBias', bfScan(false), [
-        { inputs: bfCase(3, 2, 4), label: 'T=3 B=2 H=4' },
-        { inputs: bfCase(2, 3, 64), label: 'T=2 B=3 H=64' },
-      ]);
-      for (const reverse of [false, true]) {
-        opTest(
-          test,
-          `gruScan inference${reverse ? ' reverse' : ''}`,
-          bfScan(reverse),
-          [
-            { inputs: bfCase(4, 5, 3, [4, 1, 0, 2, 3]), label: 'T=4 B=5 H=3 lengths' },
-            {
-              inputs: bfCase(3, 10, 16, [3, 1, 0, 2, 3, 3, 2, 1, 1, 2]),
-              label: 'T=3 B=10 H=16 lengths',
-            },
-            { inputs: bfCase(3, 3, 64, [2, 3, 0]), label: 'T=3 B=3 H=64 lengths' },
-          ],
-          { noGrad: true },
-        );
-      }
+      batchFirstTests(
+        'gruScan',
+        (b, h) => [f([4 * h, h]), f([4 * h]), f([b, h])],
+        (x, [w, bhh, h0], options) => g.gruScan(x, gruSlots(w), gruSlots(bhh), h0, options),
+      );
       opTest(test, 'gruScan', (x, w, b, h0) => flat(g.gruScan(x, gruSlots(w), gruSlots(b), h0)), [
         { inputs: gruCase(3, 2, 4), label: 'T=3 B=2 H=4' },
         { inputs: gruCase(4, 5, 3), label: 'T=4 B=5 H=3' },
