@@ -167,8 +167,9 @@ export function lstmScan(
  * n = tanh(x_n + r ⊙ (W_hn h + b_hn)), h' = (1 − z) n + z h.
  *
  * Unit-major layout with four slots per unit: `xproj` (T, B, 4H) slots (r, z, n, unused —
- * its gradient is meaningless), b_ih as `options.inputBias` in the same slots; `whh` (4H, H) rows in slots (r, z, zero, n) — slot 2 must
- * be zero; `bhh` (4H) in the same slots as whh. h0: (B, H).
+ * its gradient is meaningless), b_ih as `options.inputBias` in the same slots; `whh` (4H, H)
+ * rows in slots (r, z, zero, n) — slot 2 must be zero; `bhh` (4H) in the same slots as whh.
+ * h0: (B, H).
  */
 export function gruScan(
   xproj: Tensor,
@@ -256,8 +257,7 @@ function scan(
   const padH = Hp - H;
   const device = xproj.device;
   // Inference stores only outputs and state; training and inspection also what they read.
-  const diffInputs = inputs;
-  const save = (isGradEnabled() && diffInputs.some((t) => t.requiresGrad)) || !!options.inspect;
+  const save = (isGradEnabled() && inputs.some((t) => t.requiresGrad)) || !!options.inspect;
 
   // ---- padded, vec4-aligned operands (no autograd: the scan states its own derivative) ----
   const prep = noGrad(() => {
@@ -290,7 +290,9 @@ function scan(
     // The kernels' bias: LSTM the input bias (Hp, 4); GRU the hidden then the input bias.
     const padded = (t: Tensor | null | undefined) =>
       t ? (padH ? pad(t, [[0, padH * 4]]) : t) : zeros([Hp * 4], { device });
-    const b = fresh(bhh ? concat([padded(bhh), padded(xBias)]) : padded(xBias));
+    const parts = bhh ? [padded(bhh), padded(xBias)] : [padded(xBias)];
+    const b = parts.length === 1 ? fresh(parts[0]) : concat(parts);
+    for (const t of parts) if (t !== b && t !== bhh && t !== xBias) t.dispose();
     const h0p = padH
       ? pad(h0, [
           [0, 0],
@@ -421,7 +423,7 @@ function scan(
   );
   if (!cells) cellsBinding.dispose();
 
-  record(out, op, diffInputs, (gOut) => {
+  record(out, op, inputs, (gOut) => {
     const g = fresh(gOut);
     const dxp = zeros([T, B, Hp, 4], { device });
     const carry = empty([B, Hp], { device });
