@@ -20,6 +20,17 @@ export function contiguous(x: Tensor, copy = false): Tensor {
   return record(out, 'contiguous', [x], (g) => [g]);
 }
 
+/** `contiguous`, with the offset a multiple of 4 elements (for kernels that read vec4s). */
+export function contiguousVec4(x: Tensor): Tensor {
+  const c = contiguous(x);
+  return c.offset % 4 === 0 ? c : contiguous(c, true);
+}
+
+/** `contiguous` at offset 0 (for kernels that index a binding from its start). */
+export function contiguousAtZero(x: Tensor): Tensor {
+  return x.isContiguous && x.offset === 0 ? x : contiguous(x, true);
+}
+
 /** Same elements, new shape (one dimension may be -1). A view when the layout allows, else a copy. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape(shape, x.size);

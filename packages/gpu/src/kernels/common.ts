@@ -8,6 +8,14 @@ import type { Tensor } from '../tensor.js';
 export const WGSL_WORKGROUP_INDEX = /* wgsl */ `
 fn wgIndex(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return wid.x + wid.y * nwg.x; }`;
 
+/**
+ * WGSL tanh for f32 (`tanh_`) and vec4 (`tanh4`) from one exponential of a non-positive
+ * number, so it never computes inf/inf for large |x|.
+ */
+export const WGSL_TANH = /* wgsl */ `
+fn tanh_(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
+fn tanh4(x: vec4<f32>) -> vec4<f32> { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }`;
+
 /** WGSL: Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), since WGSL has no erf. */
 export const WGSL_ERF = /* wgsl */ `
 fn erf_(x: f32) -> f32 {

@@ -2,7 +2,14 @@ import { isGradEnabled, noGrad, record } from '../../autograd/grad-mode.js';
 import type { WebGPUBackend } from '../../backend/webgpu.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor, tensor as tensorOf } from '../../tensor.js';
-import { contiguous, reshape, slice, transpose } from '../../views.js';
+import {
+  contiguous,
+  contiguousAtZero,
+  contiguousVec4,
+  reshape,
+  slice,
+  transpose,
+} from '../../views.js';
 import { cpuData, onBackend, requireFloat, sameDevice } from '../common.js';
 import { assign, mul, zeros } from '../elementwise/arith.js';
 import { concat, pad } from '../indexing/indexing.js';
@@ -196,13 +203,7 @@ function checkShape(op: string, name: string, t: Tensor, shape: number[]): void 
 function vec4Rows(t: Tensor): Tensor {
   const [sT, sB, sJ] = t.strides;
   if (sJ === 1 && t.offset % 4 === 0 && sT % 4 === 0 && sB % 4 === 0) return t;
-  const c = contiguous(t);
-  return c.offset % 4 === 0 ? c : contiguous(c, true);
-}
-
-/** A contiguous tensor at offset 0 (the small operands the kernels index without offsets). */
-function fresh(t: Tensor): Tensor {
-  return t.isContiguous && t.offset === 0 ? t : contiguous(t, true);
+  return contiguousVec4(t);
 }
 
 function scan(
@@ -274,7 +275,7 @@ function scan(
           )
         : xproj,
     );
-    const w = fresh(
+    const w = contiguousAtZero(
       padH
         ? reshape(
             pad(reshape(whh, [H, 4, H]), [
@@ -291,7 +292,7 @@ function scan(
     const padded = (t: Tensor | null | undefined) =>
       t ? (padH ? pad(t, [[0, padH * 4]]) : t) : zeros([Hp * 4], { device });
     const parts = bhh ? [padded(bhh), padded(xBias)] : [padded(xBias)];
-    const b = parts.length === 1 ? fresh(parts[0]) : concat(parts);
+    const b = parts.length === 1 ? contiguousAtZero(parts[0]) : concat(parts);
     for (const t of parts) if (t !== b && t !== bhh && t !== xBias) t.dispose();
     const h0p = padH
       ? pad(h0, [
@@ -300,7 +301,7 @@ function scan(
         ])
       : h0;
     const c0p = c0
-      ? fresh(
+      ? contiguousAtZero(
           padH
             ? pad(c0, [
                 [0, 0],
@@ -309,7 +310,7 @@ function scan(
             : c0,
         )
       : null;
-    const lens = lengths ? fresh(lengths) : null;
+    const lens = lengths ? contiguousAtZero(lengths) : null;
     const R = packedRegions(T, B, Hp);
     // Every step writes y for every row unless lengths leave padded steps (which stay 0).
     const out = lengths ? zeros([R.total], { device }) : empty([R.total], { device });
@@ -424,7 +425,7 @@ function scan(
   if (!cells) cellsBinding.dispose();
 
   record(out, op, inputs, (gOut) => {
-    const g = fresh(gOut);
+    const g = contiguousAtZero(gOut);
     const dxp = zeros([T, B, Hp, 4], { device });
     const carry = empty([B, Hp], { device });
     if (cell === 'lstm') assign(carry, reshape(slice(g, 0, R.c, R.total), [B, Hp]));

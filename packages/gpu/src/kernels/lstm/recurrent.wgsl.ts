@@ -1,4 +1,4 @@
-import { WGSL_WORKGROUP_INDEX } from '../common.js';
+import { WGSL_TANH, WGSL_WORKGROUP_INDEX } from '../common.js';
 
 /**
  * Fused recurrent steps for LSTM and GRU: one dispatch per time step runs the recurrent
@@ -77,11 +77,8 @@ export const RECURRENT_HEADER = /* wgsl */ `
 struct Params { t: u32, b: u32, h4: u32, s: u32, reverse: u32, hasLen: u32, isFinal: u32,
   offCur: u32, offNext: u32, offC: u32, offXp: u32, offW: u32, xsT: u32, xsB: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-${WGSL_WORKGROUP_INDEX}
+${WGSL_WORKGROUP_INDEX}${WGSL_TANH}
 fn sigmoid_(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
-// tanh from one exponential of a non-positive number: never inf/inf.
-fn tanh_(x: f32) -> f32 { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
-fn tanh4(x: vec4<f32>) -> vec4<f32> { let e = exp(-2.0 * abs(x)); return sign(x) * (1.0 - e) / (1.0 + e); }
 fn seqLen(b: u32) -> u32 { return select(p.t, u32(lens[b]), p.hasLen == 1u); }
 // Time index of step s for a row of length len (s < len).
 fn timeAt(s: u32, len: u32) -> u32 { return select(s, len - 1u - s, p.reverse == 1u); }`;

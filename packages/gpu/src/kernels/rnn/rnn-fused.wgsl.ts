@@ -1,4 +1,4 @@
-import { WGSL_WORKGROUP_INDEX } from '../common.js';
+import { WGSL_TANH, WGSL_WORKGROUP_INDEX } from '../common.js';
 
 /**
  * Fused per-step Elman kernels in the design of the LSTM/GRU steps (../lstm/recurrent*.wgsl.ts):
@@ -52,11 +52,10 @@ export function fusedParamWords(p: FusedParams): number[] {
 const HEADER = /* wgsl */ `
 struct Params { T: u32, B: u32, h4: u32, t: u32, act: u32, hasLen: u32, isFinal: u32, offX: u32, offG: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-${WGSL_WORKGROUP_INDEX}
+${WGSL_WORKGROUP_INDEX}${WGSL_TANH}
 fn valid(t: u32, b: u32) -> bool { return p.hasLen == 0u || i32(t) < lens[b]; }
-// tanh from one exponential of a non-positive number: never inf/inf.
 fn activate(z: vec4<f32>) -> vec4<f32> {
-  if (p.act == 0u) { let e = exp(-2.0 * abs(z)); return sign(z) * (1.0 - e) / (1.0 + e); }
+  if (p.act == 0u) { return tanh4(z); }
   return max(z, vec4<f32>(0.0));
 }
 // The derivative from the activation's output y (tanh' = 1 − y², relu' = [y > 0]).

@@ -2,7 +2,14 @@ import { noGrad, record } from '../../autograd/grad-mode.js';
 import type { GpuDispatch } from '../../backend/webgpu.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
-import { contiguous, reshape, slice, transpose } from '../../views.js';
+import {
+  contiguous,
+  contiguousAtZero,
+  contiguousVec4,
+  reshape,
+  slice,
+  transpose,
+} from '../../views.js';
 import { cpuData, onBackend, requireFloat, sameDevice } from '../common.js';
 import { assign } from '../elementwise/arith.js';
 import { matmul } from '../matmul/matmul.js';
@@ -248,26 +255,28 @@ export function rnnRecurrence(
         return undefined;
       },
     );
-    let dw: Tensor | null = null;
-    if (whh.requiresGrad) {
-      // dW_hh[j, k] = Σ_{t,b} dz[t, b, j] · S[t, b, k]: every step in one matmul.
-      const prev = reshape(slice(states, 0, 0, T), [T * B, H]); // (T·B, H)
-      dw = matmul(transpose(reshape(dz, [T * B, H])), prev); // (H, H)
-    }
-    return [xproj.requiresGrad ? dz : null, h0.requiresGrad ? dh0 : null, dw];
+    return recurrenceGrads(xproj, h0, whh, states, dz, dh0);
   });
   return states;
 }
 
-/** A contiguous tensor whose offset is a multiple of 4 floats (the fused kernels read vec4s). */
-function aligned(t: Tensor): Tensor {
-  const c = contiguous(t);
-  return c.offset % 4 === 0 ? c : contiguous(c, true);
-}
-
-/** A contiguous tensor at offset 0. */
-function fresh(t: Tensor): Tensor {
-  return t.isContiguous && t.offset === 0 ? t : contiguous(t, true);
+/**
+ * The gradients of (xproj, h0, whh) from dz = dL/dxproj and dh0, with
+ * dW_hh[j, k] = Σ_{t,b} dz[t, b, j] · S[t, b, k] over every step in one matmul.
+ */
+function recurrenceGrads(
+  xproj: Tensor,
+  h0: Tensor,
+  whh: Tensor,
+  states: Tensor,
+  dz: Tensor,
+  dh0: Tensor,
+): (Tensor | null)[] {
+  const [T, B, H] = xproj.shape;
+  const dw = whh.requiresGrad
+    ? matmul(transpose(reshape(dz, [T * B, H])), reshape(slice(states, 0, 0, T), [T * B, H]))
+    : null;
+  return [xproj.requiresGrad ? dz : null, h0.requiresGrad ? dh0 : null, dw];
 }
 
 /**
@@ -287,10 +296,10 @@ function fusedRecurrence(
   const h4 = H / 4;
   const device = xproj.device;
   const { x, w, wt, len, states } = noGrad(() => {
-    const x = aligned(xproj);
-    const w = fresh(whh);
+    const x = contiguousVec4(xproj);
+    const w = contiguousAtZero(whh);
     const wt = contiguous(transpose(w), true); // (H, H): rows are the contracted index
-    const len = lengths ? fresh(lengths) : null;
+    const len = lengths ? contiguousAtZero(lengths) : null;
     const states = empty([T + 1, B, H], { device });
     assign(reshape(slice(states, 0, 0, 1), [B, H]), h0);
     return { x, w, wt, len, states };
@@ -355,7 +364,7 @@ function fusedRecurrence(
   );
   wt.dispose();
   record(states, op, [xproj, h0, whh], (g) => {
-    const gc = aligned(g);
+    const gc = contiguousVec4(g);
     const gl = { ...layout, offG: gc.offset };
     const dz = empty([T, B, H], { device }); // (T, B, H) = dL/dxproj
     const dh0 = empty([B, H], { device });
@@ -398,13 +407,7 @@ function fusedRecurrence(
         return undefined;
       },
     );
-    let dw: Tensor | null = null;
-    if (whh.requiresGrad) {
-      // dW_hh[j, k] = Σ_{t,b} dz[t, b, j] · S[t, b, k]: every step in one matmul.
-      const prev = reshape(slice(states, 0, 0, T), [T * B, H]); // (T·B, H)
-      dw = matmul(transpose(reshape(dz, [T * B, H])), prev); // (H, H)
-    }
-    return [xproj.requiresGrad ? dz : null, h0.requiresGrad ? dh0 : null, dw];
+    return recurrenceGrads(xproj, h0, whh, states, dz, dh0);
   });
   return states;
 }
