@@ -55,6 +55,41 @@ fn valid(t: u32, b: u32) -> bool {
   return p.hasLen == 0u || i32(t) < len_[b];
 }`;
 
+/**
+ * Entry point of the step kernels: a RNN_TILE × RNN_TILE workgroup owns the tile of batch
+ * rows b0.. and units j0..; invocation (lid.x, lid.y) owns row b and unit j; acc starts at 0.
+ */
+const STEP_MAIN = /* wgsl */ `@compute @workgroup_size(${RNN_TILE}, ${RNN_TILE})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>) {
+  let tilesJ = (p.H + ${RNN_TILE - 1}u) / ${RNN_TILE}u;
+  let tile = wgIndex(wid, nwg);
+  let b0 = (tile / tilesJ) * ${RNN_TILE}u;
+  let j0 = (tile % tilesJ) * ${RNN_TILE}u;
+  let b = b0 + lid.y;
+  let j = j0 + lid.x;
+  var acc = 0.0;`;
+
+/**
+ * Entry point of the sequence kernels: workgroup b owns sequence b (bb clamped into range,
+ * live when b is a real row).
+ */
+const SEQUENCE_MAIN = /* wgsl */ `@compute @workgroup_size(${RNN_SEQUENCE_WORKGROUP})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let b = wgIndex(wid, nwg);
+  let live = b < p.B;
+  let bb = min(b, p.B - 1u);`;
+
+/** `body` once for each unit j = lid + r·workgroup (r < PER_THREAD) below H that this invocation owns. */
+function eachUnit(body: string): string {
+  return `for (var r = 0u; r < ${PER_THREAD}u; r++) {
+    let j = lid + r * ${RNN_SEQUENCE_WORKGROUP}u;
+    if (j < p.H) {${body}
+    }
+  }`;
+}
+
 /** Forward, one step t (p.t): S[t+1] = act(xproj[t] + S[t]·Wᵀ) (S[t] read from h0 when t = 0). */
 export function rnnStepForwardWGSL(): string {
   const T = RNN_TILE;
@@ -71,16 +106,7 @@ fn prev(b: u32, k: u32) -> f32 {
   if (p.t == 0u) { return h0_[p.offH0 + b * p.H + k]; }
   return s_[(p.t * p.B + b) * p.H + k];
 }
-@compute @workgroup_size(${T}, ${T})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let tilesJ = (p.H + ${T - 1}u) / ${T}u;
-  let tile = wgIndex(wid, nwg);
-  let b0 = (tile / tilesJ) * ${T}u;
-  let j0 = (tile % tilesJ) * ${T}u;
-  let b = b0 + lid.y;
-  let j = j0 + lid.x;
-  var acc = 0.0;
+${STEP_MAIN}
   for (var k0 = 0u; k0 < p.H; k0 += ${T}u) {
     let kx = k0 + lid.x;
     hs[lid.y][lid.x] = select(0.0, prev(min(b, p.B - 1u), min(kx, p.H - 1u)), b < p.B && kx < p.H);
@@ -130,16 +156,7 @@ fn dz(b: u32, k: u32) -> f32 {
   if (!valid(p.t, b)) { return 0.0; }
   return dh(b, k) * activateGrad(s_[(p.t + 1u) * p.B * p.H + b * p.H + k]);
 }
-@compute @workgroup_size(${T}, ${T})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_id) lid: vec3<u32>) {
-  let tilesJ = (p.H + ${T - 1}u) / ${T}u;
-  let tile = wgIndex(wid, nwg);
-  let b0 = (tile / tilesJ) * ${T}u;
-  let j0 = (tile % tilesJ) * ${T}u;
-  let b = b0 + lid.y;
-  let j = j0 + lid.x;
-  var acc = 0.0;
+${STEP_MAIN}
   for (var k0 = 0u; k0 < p.H; k0 += ${T}u) {
     let kx = k0 + lid.x;
     zs[lid.y][lid.x] = select(0.0, dz(min(b, p.B - 1u), min(kx, p.H - 1u)), b < p.B && kx < p.H);
@@ -168,7 +185,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
  * Reads Wᵀ (H, H) so that neighbouring invocations read neighbouring words.
  */
 export function rnnSequenceForwardWGSL(): string {
-  const WG = RNN_SEQUENCE_WORKGROUP;
   return /* wgsl */ `${PARAMS}
 @group(0) @binding(1) var<storage, read> x_: array<f32>;
 @group(0) @binding(2) var<storage, read> h0_: array<f32>;
@@ -177,13 +193,8 @@ export function rnnSequenceForwardWGSL(): string {
 @group(0) @binding(5) var<storage, read_write> s_: array<f32>;
 ${LENGTH}
 var<workgroup> hsh: array<f32, ${RNN_SEQUENCE_MAX_HIDDEN}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let b = wgIndex(wid, nwg);
-  let live = b < p.B;
-  let bb = min(b, p.B - 1u);
-  for (var j = lid; j < p.H; j += ${WG}u) {
+${SEQUENCE_MAIN}
+  for (var j = lid; j < p.H; j += ${RNN_SEQUENCE_WORKGROUP}u) {
     let h = h0_[p.offH0 + bb * p.H + j];
     hsh[j] = h;
     if (live) { s_[bb * p.H + j] = h; }
@@ -192,22 +203,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   var next: array<f32, ${PER_THREAD}>;
   for (var t = 0u; t < p.T; t++) {
     let ok = valid(t, bb);
-    for (var r = 0u; r < ${PER_THREAD}u; r++) {
-      let j = lid + r * ${WG}u;
-      if (j < p.H) {
-        var acc = x_[p.offX + (t * p.B + bb) * p.H + j];
-        for (var k = 0u; k < p.H; k++) { acc += hsh[k] * wt_[p.offW + k * p.H + j]; }
-        next[r] = select(hsh[j], activate(acc), ok);
-      }
-    }
+    ${eachUnit(`
+    var acc = x_[p.offX + (t * p.B + bb) * p.H + j];
+    for (var k = 0u; k < p.H; k++) { acc += hsh[k] * wt_[p.offW + k * p.H + j]; }
+    next[r] = select(hsh[j], activate(acc), ok);`)}
     workgroupBarrier();
-    for (var r = 0u; r < ${PER_THREAD}u; r++) {
-      let j = lid + r * ${WG}u;
-      if (j < p.H) {
-        hsh[j] = next[r];
-        if (live) { s_[((t + 1u) * p.B + bb) * p.H + j] = next[r]; }
-      }
-    }
+    ${eachUnit(`
+    hsh[j] = next[r];
+    if (live) { s_[((t + 1u) * p.B + bb) * p.H + j] = next[r]; }`)}
     workgroupBarrier();
   }
 }`;
@@ -215,7 +218,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 
 /** Backward, all steps in one dispatch (same recurrence as the step form; W read as is). */
 export function rnnSequenceBackwardWGSL(): string {
-  const WG = RNN_SEQUENCE_WORKGROUP;
   return /* wgsl */ `${PARAMS}
 @group(0) @binding(1) var<storage, read> s_: array<f32>;
 @group(0) @binding(2) var<storage, read> w_: array<f32>;
@@ -225,45 +227,28 @@ export function rnnSequenceBackwardWGSL(): string {
 @group(0) @binding(6) var<storage, read_write> dh0_: array<f32>;
 ${LENGTH}
 var<workgroup> zsh: array<f32, ${RNN_SEQUENCE_MAX_HIDDEN}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let b = wgIndex(wid, nwg);
-  let live = b < p.B;
-  let bb = min(b, p.B - 1u);
+${SEQUENCE_MAIN}
   var carry: array<f32, ${PER_THREAD}>;
   var dh: array<f32, ${PER_THREAD}>;
   for (var r = 0u; r < ${PER_THREAD}u; r++) { carry[r] = 0.0; }
   for (var step = 0u; step < p.T; step++) {
     let t = p.T - 1u - step;
     let ok = valid(t, bb);
-    for (var r = 0u; r < ${PER_THREAD}u; r++) {
-      let j = lid + r * ${WG}u;
-      if (j < p.H) {
-        let i = bb * p.H + j;
-        dh[r] = g_[p.offG + (t + 1u) * p.B * p.H + i] + carry[r];
-        let z = select(0.0, dh[r] * activateGrad(s_[(t + 1u) * p.B * p.H + i]), ok);
-        zsh[j] = z;
-        if (live) { dz_[t * p.B * p.H + i] = z; }
-      }
-    }
+    ${eachUnit(`
+    let i = bb * p.H + j;
+    dh[r] = g_[p.offG + (t + 1u) * p.B * p.H + i] + carry[r];
+    let z = select(0.0, dh[r] * activateGrad(s_[(t + 1u) * p.B * p.H + i]), ok);
+    zsh[j] = z;
+    if (live) { dz_[t * p.B * p.H + i] = z; }`)}
     workgroupBarrier();
-    for (var r = 0u; r < ${PER_THREAD}u; r++) {
-      let j = lid + r * ${WG}u;
-      if (j < p.H) {
-        var acc = 0.0;
-        for (var k = 0u; k < p.H; k++) { acc += zsh[k] * w_[p.offW + k * p.H + j]; }
-        carry[r] = select(dh[r], acc, ok);
-      }
-    }
+    ${eachUnit(`
+    var acc = 0.0;
+    for (var k = 0u; k < p.H; k++) { acc += zsh[k] * w_[p.offW + k * p.H + j]; }
+    carry[r] = select(dh[r], acc, ok);`)}
     workgroupBarrier();
   }
-  for (var r = 0u; r < ${PER_THREAD}u; r++) {
-    let j = lid + r * ${WG}u;
-    if (j < p.H) {
-      if (live) { dh0_[bb * p.H + j] = g_[p.offG + bb * p.H + j] + carry[r]; }
-    }
-  }
+  ${eachUnit(`
+  if (live) { dh0_[bb * p.H + j] = g_[p.offG + bb * p.H + j] + carry[r]; }`)}
 }`;
 }
 
