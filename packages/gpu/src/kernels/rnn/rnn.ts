@@ -1,5 +1,6 @@
 import { noGrad, record } from '../../autograd/grad-mode.js';
-import type { GpuDispatch } from '../../backend/webgpu.js';
+import type { Storage } from '../../backend/storage.js';
+import type { GpuDispatch, WebGPUBackend } from '../../backend/webgpu.js';
 import { shapeToString } from '../../shape.js';
 import { empty, type Tensor } from '../../tensor.js';
 import {
@@ -195,16 +196,80 @@ export function rnnRecurrence(
       },
     );
   }
-  record(states, op, [xproj, h0, whh], (g) => {
-    const gc = contiguous(g);
+  const tape = { states, xproj, h0, whh, layout, w, len, lenData };
+  recordRecurrenceBackward(tape, contiguous, (_backend, gc, buffers) => {
     const gl = { ...layout, offG: gc.offset };
-    const dz = empty([T, B, H], { device: xproj.device }); // (T, B, H) = dL/dxproj
-    const dh0 = empty([B, H], { device: xproj.device });
+    if (sequence) {
+      const one: GpuDispatch = {
+        key: 'rnn:sequence-backward',
+        code: rnnSequenceBackwardWGSL,
+        buffers: buffers(),
+        writes: [4, 5],
+        params: params(gl, 0),
+        workgroups: B,
+      };
+      return { dispatches: [one] };
+    }
+    const carry = empty([2, B, H], { device: xproj.device });
+    const out: GpuDispatch[] = [];
+    for (let t = T - 1; t >= 0; t--) {
+      out.push({
+        key: 'rnn:step-backward',
+        code: rnnStepBackwardWGSL,
+        buffers: buffers(carry),
+        writes: [4, 5, 6],
+        params: params(gl, t),
+        workgroups: Math.ceil(B / RNN_TILE) * Math.ceil(H / RNN_TILE),
+      });
+    }
+    return { dispatches: out, scratch: carry };
+  });
+  return states;
+}
+
+/** What a form's backward keeps from its forward. */
+interface RecurrenceTape {
+  states: Tensor;
+  xproj: Tensor;
+  h0: Tensor;
+  whh: Tensor;
+  layout: RnnLayout;
+  w: Tensor;
+  len: Tensor | null;
+  lenData: () => ArrayLike<number> | null;
+}
+
+/** A form's backward kernels, and a scratch tensor to free once they are recorded. */
+interface BackwardDispatches {
+  dispatches: GpuDispatch[];
+  scratch?: Tensor;
+}
+
+/**
+ * Records the backward shared by every form: the upstream gradient made `contig`uous; dz =
+ * dL/dxproj (T, B, H) and dh0 from the CPU reference or from the form's kernels (`gpu`);
+ * then the gradients of (xproj, h0, whh).
+ */
+function recordRecurrenceBackward(
+  { states, xproj, h0, whh, layout, w, len, lenData }: RecurrenceTape,
+  contig: (g: Tensor) => Tensor,
+  gpu: (
+    backend: WebGPUBackend,
+    gc: Tensor,
+    buffers: (carry?: Tensor) => Storage[],
+  ) => BackwardDispatches,
+): void {
+  const [T, B, H] = xproj.shape;
+  const device = xproj.device;
+  record(states, 'rnnRecurrence', [xproj, h0, whh], (g) => {
+    const gc = contig(g);
+    const dz = empty([T, B, H], { device });
+    const dh0 = empty([B, H], { device });
     onBackend(
       dz,
       () =>
         rnnBackwardReference(
-          gl,
+          { ...layout, offG: gc.offset },
           cpuData(states),
           cpuData(w),
           cpuData(gc),
@@ -213,70 +278,28 @@ export function rnnRecurrence(
           cpuData(dh0),
         ),
       (backend) => {
-        if (sequence) {
-          return {
-            key: 'rnn:sequence-backward',
-            code: rnnSequenceBackwardWGSL,
-            buffers: [
-              states.storage,
-              w.storage,
-              gc.storage,
-              len?.storage ?? backend.unusedBinding,
-              dz.storage,
-              dh0.storage,
-            ],
-            writes: [4, 5],
-            params: params(gl, 0),
-            workgroups: B,
-          };
-        }
-        const carry = empty([2, B, H], { device: xproj.device });
-        const out: GpuDispatch[] = [];
-        for (let t = T - 1; t >= 0; t--) {
-          out.push({
-            key: 'rnn:step-backward',
-            code: rnnStepBackwardWGSL,
-            buffers: [
-              states.storage,
-              w.storage,
-              gc.storage,
-              len?.storage ?? backend.unusedBinding,
-              dz.storage,
-              carry.storage,
-              dh0.storage,
-            ],
-            writes: [4, 5, 6],
-            params: params(gl, t),
-            workgroups: Math.ceil(B / RNN_TILE) * Math.ceil(H / RNN_TILE),
-          });
-        }
-        for (const d of out) backend.dispatch(d);
-        carry.dispose(); // the pool reuses it only for commands recorded later
+        // Every backward kernel binds (S, W, dL/dS, lengths, dz[, carry], dh0).
+        const buffers = (carry?: Tensor): Storage[] => [
+          states.storage,
+          w.storage,
+          gc.storage,
+          len?.storage ?? backend.unusedBinding,
+          dz.storage,
+          ...(carry ? [carry.storage] : []),
+          dh0.storage,
+        ];
+        const { dispatches, scratch } = gpu(backend, gc, buffers);
+        for (const d of dispatches) backend.dispatch(d);
+        scratch?.dispose(); // the pool reuses it only for commands recorded later
         return undefined;
       },
     );
-    return recurrenceGrads(xproj, h0, whh, states, dz, dh0);
+    // dW_hh[j, k] = Σ_{t,b} dz[t, b, j] · S[t, b, k]: every step in one matmul.
+    const dw = whh.requiresGrad
+      ? matmul(transpose(reshape(dz, [T * B, H])), reshape(slice(states, 0, 0, T), [T * B, H]))
+      : null;
+    return [xproj.requiresGrad ? dz : null, h0.requiresGrad ? dh0 : null, dw];
   });
-  return states;
-}
-
-/**
- * The gradients of (xproj, h0, whh) from dz = dL/dxproj and dh0, with
- * dW_hh[j, k] = Σ_{t,b} dz[t, b, j] · S[t, b, k] over every step in one matmul.
- */
-function recurrenceGrads(
-  xproj: Tensor,
-  h0: Tensor,
-  whh: Tensor,
-  states: Tensor,
-  dz: Tensor,
-  dh0: Tensor,
-): (Tensor | null)[] {
-  const [T, B, H] = xproj.shape;
-  const dw = whh.requiresGrad
-    ? matmul(transpose(reshape(dz, [T * B, H])), reshape(slice(states, 0, 0, T), [T * B, H]))
-    : null;
-  return [xproj.requiresGrad ? dz : null, h0.requiresGrad ? dh0 : null, dw];
 }
 
 /**
@@ -363,51 +386,22 @@ function fusedRecurrence(
     },
   );
   wt.dispose();
-  record(states, op, [xproj, h0, whh], (g) => {
-    const gc = contiguousVec4(g);
-    const gl = { ...layout, offG: gc.offset };
-    const dz = empty([T, B, H], { device }); // (T, B, H) = dL/dxproj
-    const dh0 = empty([B, H], { device });
-    onBackend(
-      dz,
-      () =>
-        rnnBackwardReference(
-          gl,
-          cpuData(states),
-          cpuData(w),
-          cpuData(gc),
-          lenData(),
-          cpuData(dz),
-          cpuData(dh0),
-        ),
-      (backend) => {
-        const sg = useSubgroups(backend.hasSubgroups);
-        const carry = empty([B, H], { device });
-        const out: GpuDispatch[] = [];
-        for (let t = T - 1; t >= -1; t--) {
-          out.push({
-            key: `rnn:fused-backward${sg ? ':sg' : ''}`,
-            code: () => rnnFusedBackwardWGSL(sg),
-            buffers: [
-              states.storage,
-              w.storage,
-              gc.storage,
-              len?.storage ?? backend.unusedBinding,
-              dz.storage,
-              carry.storage,
-              dh0.storage,
-            ],
-            writes: [4, 5, 6],
-            params: words(Math.max(t, 0), t < 0, 0, gc.offset / 4),
-            workgroups: fusedGroups(sg, B, h4),
-          });
-        }
-        for (const d of out) backend.dispatch(d);
-        carry.dispose(); // the pool reuses it only for commands recorded later
-        return undefined;
-      },
-    );
-    return recurrenceGrads(xproj, h0, whh, states, dz, dh0);
+  const tape = { states, xproj, h0, whh, layout, w, len, lenData };
+  recordRecurrenceBackward(tape, contiguousVec4, (backend, gc, buffers) => {
+    const sg = useSubgroups(backend.hasSubgroups);
+    const carry = empty([B, H], { device });
+    const out: GpuDispatch[] = [];
+    for (let t = T - 1; t >= -1; t--) {
+      out.push({
+        key: `rnn:fused-backward${sg ? ':sg' : ''}`,
+        code: () => rnnFusedBackwardWGSL(sg),
+        buffers: buffers(carry),
+        writes: [4, 5, 6],
+        params: words(Math.max(t, 0), t < 0, 0, gc.offset / 4),
+        workgroups: fusedGroups(sg, B, h4),
+      });
+    }
+    return { dispatches: out, scratch: carry };
   });
   return states;
 }
