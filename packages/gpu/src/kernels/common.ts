@@ -9,6 +9,19 @@ export const WGSL_WORKGROUP_INDEX = /* wgsl */ `
 fn wgIndex(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return wid.x + wid.y * nwg.x; }`;
 
 /**
+ * Opening of a kernel with one invocation per element: `workgroup` invocations a workgroup,
+ * element i counted over the (possibly 2D) grid of workgroups, and nothing to do past p.n.
+ * Needs WGSL_WORKGROUP_INDEX and a uniform `p` with a field n.
+ */
+export function perElementMain(workgroup: number): string {
+  return /* wgsl */ `@compute @workgroup_size(${workgroup})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let i = wgIndex(wid, nwg) * ${workgroup}u + lid;
+  if (i >= p.n) { return; }`;
+}
+
+/**
  * WGSL tanh for f32 (`tanh_`) and vec4 (`tanh4`) from one exponential of a non-positive
  * number, so it never computes inf/inf for large |x|.
  */

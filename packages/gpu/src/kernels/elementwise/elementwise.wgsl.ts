@@ -1,5 +1,5 @@
 import type { DType } from '../../dtype.js';
-import { WGSL_ERF, WGSL_WORKGROUP_INDEX } from '../common.js';
+import { perElementMain, WGSL_ERF, WGSL_WORKGROUP_INDEX } from '../common.js';
 
 export const ELEMENTWISE_WORKGROUP = 256;
 /** Dimensions an elementwise kernel indexes after coalescing. */
@@ -57,11 +57,7 @@ ${aliasDecls}
 ${WGSL_WORKGROUP_INDEX}
 ${WGSL_ERF}
 
-@compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = wgIndex(wid, nwg) * ${ELEMENTWISE_WORKGROUP}u + lid;
-  if (i >= p.n) { return; }
+${perElementMain(ELEMENTWISE_WORKGROUP)}
   let alpha = p.alpha;
   let beta = p.beta;${indexing}
 ${loads}
@@ -122,11 +118,7 @@ fn op(${args.join(', ')}) -> ${out} {
   return ${out}(${expr});
 }
 
-@compute @workgroup_size(${ELEMENTWISE_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = wgIndex(wid, nwg) * ${ELEMENTWISE_WORKGROUP}u + lid;
-  if (i >= p.n) { return; }
+${perElementMain(ELEMENTWISE_WORKGROUP)}
   let row = i / p.inner;
   let col = i - row * p.inner;
 ${loads}

@@ -1,4 +1,4 @@
-import { WGSL_WORKGROUP_INDEX } from '../common.js';
+import { perElementMain, WGSL_WORKGROUP_INDEX } from '../common.js';
 
 export const OPTIM_WORKGROUP = 256;
 /** Workgroups (partial sums) per gradient in the norm pass; the finalize pass reads them all. */
@@ -25,11 +25,7 @@ struct Params { n: u32, offP: u32, offG: u32, offM: u32, offV: u32, decoupled: u
 @group(0) @binding(4) var<storage, read_write> v_: array<f32>;
 ${WGSL_WORKGROUP_INDEX}
 
-@compute @workgroup_size(${OPTIM_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = wgIndex(wid, nwg) * ${OPTIM_WORKGROUP}u + lid;
-  if (i >= p.n) { return; }
+${perElementMain(OPTIM_WORKGROUP)}
   var theta = param[p.offP + i];
   var g = grad[p.offG + i];
   if (p.decoupled == 1u) {
@@ -72,11 +68,7 @@ struct Params { n: u32, offP: u32, offG: u32, offB: u32, first: u32, nesterov: u
 ${buffer}
 ${WGSL_WORKGROUP_INDEX}
 
-@compute @workgroup_size(${OPTIM_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = wgIndex(wid, nwg) * ${OPTIM_WORKGROUP}u + lid;
-  if (i >= p.n) { return; }
+${perElementMain(OPTIM_WORKGROUP)}
   let theta = param[p.offP + i];
   var d = grad[p.offG + i] + p.weightDecay * theta;${body}
   param[p.offP + i] = theta - p.lr * d;
@@ -164,11 +156,7 @@ struct Params { n: u32, off: u32 }
 @group(0) @binding(2) var<storage, read> coef: array<f32>;
 ${WGSL_WORKGROUP_INDEX}
 
-@compute @workgroup_size(${OPTIM_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = wgIndex(wid, nwg) * ${OPTIM_WORKGROUP}u + lid;
-  if (i >= p.n) { return; }
+${perElementMain(OPTIM_WORKGROUP)}
   g_[p.off + i] = g_[p.off + i] * coef[1];
 }`;
 }
