@@ -11,7 +11,31 @@ fn merge(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
   if (a.x == b.x) { return vec2<f32>(a.x, a.y + b.y); }
   let m = max(a.x, b.x);
   return vec2<f32>(m, a.y * exp(a.x - m) + b.y * exp(b.x - m));
+}
+// One vec4 folded into a lane's running pair: one exp per element, one rescale per vec4.
+fn fold4(st: vec2<f32>, v: vec4<f32>) -> vec2<f32> {
+  let m = max(st.x, max(max(v.x, v.y), max(v.z, v.w)));
+  return vec2<f32>(m, st.y * exp(st.x - m) + dot(exp(v - vec4<f32>(m)), vec4<f32>(1.0)));
 }`;
+
+/** Uniforms and bindings of the two vec4 row kernels. */
+const ROW4_BINDINGS = /* wgsl */ `
+struct Params { outer: u32, r: u32, inner: u32, offIn: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x_: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
+${WGSL_WORKGROUP_INDEX}
+${ONLINE}`;
+
+/**
+ * The output vec4 for input x from the row's (max, sum) pair `st`. A row of -inf sums to 0:
+ * zeros from softmax, the -inf inputs from log-softmax.
+ */
+function emit4(log: boolean): string {
+  return log
+    ? 'select(x - vec4<f32>(st.x + log(st.y)), x, st.y == 0.0)'
+    : 'select(exp(x - vec4<f32>(st.x)) * (1.0 / st.y), vec4<f32>(0.0), st.y == 0.0)';
+}
 
 /**
  * Softmax / log-softmax over the middle axis of a contiguous (outer, R, inner) view.
@@ -81,17 +105,8 @@ export const SOFTMAX_ROW4_WORKGROUP = 64;
  * row (still in cache) writes the output. Every load and store is 16 bytes.
  */
 export function softmaxRow4WGSL(log: boolean): string {
-  const emit = log
-    ? 'select(x - vec4<f32>(st.x + log(st.y)), x, empty)'
-    : 'select(exp(x - vec4<f32>(st.x)) * (1.0 / st.y), vec4<f32>(0.0), empty)';
   const wg = SOFTMAX_ROW4_WORKGROUP;
-  return /* wgsl */ `
-struct Params { outer: u32, r: u32, inner: u32, offIn: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x_: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
-${WGSL_WORKGROUP_INDEX}
-${ONLINE}
+  return /* wgsl */ `${ROW4_BINDINGS}
 var<workgroup> partial: array<vec2<f32>, ${wg}>;
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -101,26 +116,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let r4 = p.r / 4u;
   let base = p.offIn / 4u + row * r4;
   // The lowest finite f32 rather than -inf, so exp(m - m') never sees -inf - -inf.
-  var m = -3.4028234663852886e38;
-  var acc = 0.0;
-  for (var i = lid; i < r4; i += ${wg}u) {
-    let v = x_[base + i];
-    let m2 = max(m, max(max(v.x, v.y), max(v.z, v.w)));
-    acc = acc * exp(m - m2) + dot(exp(v - vec4<f32>(m2)), vec4<f32>(1.0));
-    m = m2;
-  }
-  partial[lid] = vec2<f32>(m, acc);
+  var st = vec2<f32>(-3.4028234663852886e38, 0.0);
+  for (var i = lid; i < r4; i += ${wg}u) { st = fold4(st, x_[base + i]); }
+  partial[lid] = st;
   workgroupBarrier();
   for (var k = ${wg / 2}u; k > 0u; k >>= 1u) {
     if (lid < k) { partial[lid] = merge(partial[lid], partial[lid + k]); }
     workgroupBarrier();
   }
-  let st = partial[0];
-  // A row of -inf sums to 0: zeros from softmax, the -inf inputs from log-softmax.
-  let empty = st.y == 0.0;
+  st = partial[0];
   for (var i = lid; i < r4; i += ${wg}u) {
     let x = x_[base + i];
-    out[row * r4 + i] = ${emit};
+    out[row * r4 + i] = ${emit4(log)};
   }
 }`;
 }
@@ -130,16 +137,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
  * SIMD lane walks its own row with vec4 loads), which suits a software rasterizer's fibers.
  */
 export function softmaxRowPerLane4WGSL(log: boolean): string {
-  const emit = log
-    ? 'select(x - vec4<f32>(m + log(acc)), x, acc == 0.0)'
-    : 'select(exp(x - vec4<f32>(m)) * (1.0 / acc), vec4<f32>(0.0), acc == 0.0)';
   const wg = SOFTMAX_ROW4_WORKGROUP;
-  return /* wgsl */ `
-struct Params { outer: u32, r: u32, inner: u32, offIn: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x_: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
-${WGSL_WORKGROUP_INDEX}
+  return /* wgsl */ `${ROW4_BINDINGS}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -147,17 +146,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   if (row >= p.outer) { return; }
   let r4 = p.r / 4u;
   let base = p.offIn / 4u + row * r4;
-  var m = -3.4028234663852886e38;
-  var acc = 0.0;
-  for (var i = 0u; i < r4; i++) {
-    let v = x_[base + i];
-    let m2 = max(m, max(max(v.x, v.y), max(v.z, v.w)));
-    acc = acc * exp(m - m2) + dot(exp(v - vec4<f32>(m2)), vec4<f32>(1.0));
-    m = m2;
-  }
+  var st = vec2<f32>(-3.4028234663852886e38, 0.0);
+  for (var i = 0u; i < r4; i++) { st = fold4(st, x_[base + i]); }
   for (var i = 0u; i < r4; i++) {
     let x = x_[base + i];
-    out[row * r4 + i] = ${emit};
+    out[row * r4 + i] = ${emit4(log)};
   }
 }`;
 }
