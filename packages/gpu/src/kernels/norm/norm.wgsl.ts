@@ -84,7 +84,23 @@ fn combine(a: vec3<f32>, b: vec3<f32>) -> vec3<f32> {
   if (n == 0.0) { return a; }
   let delta = b.y - a.y;
   return vec3<f32>(n, a.y + delta * (b.x / n), a.z + b.z + delta * delta * (a.x * b.x / n));
+}
+// One vec4's (4, mean, M2) combined into a running (n, mean, M2).
+fn fold4(st: vec3<f32>, v: vec4<f32>) -> vec3<f32> {
+  let m = dot(v, vec4<f32>(1.0)) * 0.25;
+  let c = v - vec4<f32>(m);
+  return combine(st, vec3<f32>(4.0, m, dot(c, c)));
 }`;
+
+/** Uniforms and bindings of the two vec4 forward kernels. */
+const FORWARD4_BINDINGS = /* wgsl */ `${PARAMS}
+@group(0) @binding(1) var<storage, read> x_: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> w_: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read> b_: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> meanOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>;
+${COMBINE}`;
 
 /** From the row's (n, mean, M2) in \`st\`: mean, rstd, and y written from \`start\` in steps. */
 const FORWARD4_EMIT = (start: string, step: string) => /* wgsl */ `
@@ -111,15 +127,8 @@ export const NORM_FORWARD4_WORKGROUP = 64;
  */
 export function normForward4WGSL(): string {
   const wg = NORM_FORWARD4_WORKGROUP;
-  return /* wgsl */ `${PARAMS}
-@group(0) @binding(1) var<storage, read> x_: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w_: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> b_: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> meanOut: array<f32>;
-@group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>;
+  return /* wgsl */ `${FORWARD4_BINDINGS}
 var<workgroup> stats: array<vec3<f32>, ${wg}>;
-${COMBINE}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -129,12 +138,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let base4 = (p.offX + row * p.d) / 4u;
   let one = vec4<f32>(1.0);
   var acc = vec3<f32>(0.0);
-  for (var i = lid; i < d4; i += ${wg}u) {
-    let v = x_[base4 + i];
-    let m = dot(v, one) * 0.25;
-    let c = v - vec4<f32>(m);
-    acc = combine(acc, vec3<f32>(4.0, m, dot(c, c)));
-  }
+  for (var i = lid; i < d4; i += ${wg}u) { acc = fold4(acc, x_[base4 + i]); }
   stats[lid] = acc;
   workgroupBarrier();
   for (var k = ${wg / 2}u; k > 0u; k >>= 1u) {
@@ -153,14 +157,7 @@ ${FORWARD4_EMIT('lid', `${wg}u`)}
  */
 export function normForwardLane4WGSL(): string {
   const wg = NORM_FORWARD4_WORKGROUP;
-  return /* wgsl */ `${PARAMS}
-@group(0) @binding(1) var<storage, read> x_: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> w_: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> b_: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read_write> y: array<vec4<f32>>;
-@group(0) @binding(5) var<storage, read_write> meanOut: array<f32>;
-@group(0) @binding(6) var<storage, read_write> rstdOut: array<f32>;
-${COMBINE}
+  return /* wgsl */ `${FORWARD4_BINDINGS}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -170,12 +167,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   let base4 = (p.offX + row * p.d) / 4u;
   let one = vec4<f32>(1.0);
   var st = vec3<f32>(0.0);
-  for (var i = 0u; i < d4; i++) {
-    let v = x_[base4 + i];
-    let m = dot(v, one) * 0.25;
-    let c = v - vec4<f32>(m);
-    st = combine(st, vec3<f32>(4.0, m, dot(c, c)));
-  }
+  for (var i = 0u; i < d4; i++) { st = fold4(st, x_[base4 + i]); }
 ${FORWARD4_EMIT('0u', '1u')}
   meanOut[row] = mean;
   rstdOut[row] = rstd;
