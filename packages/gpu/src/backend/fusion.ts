@@ -241,7 +241,7 @@ function fusedWGSL(
   ];
   return /* wgsl */ `
 struct Params { w: array<vec4<u32>, ${FUSION_MAX_WORDS / 4}> }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${bindings.join('\n')}
 ${[...new Set(nodes.map((e) => e.node.helpers ?? ''))].join('\n')}
 ${[...fns.values()].join('\n')}

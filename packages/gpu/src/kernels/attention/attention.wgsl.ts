@@ -46,7 +46,7 @@ struct Params {
   maskKind: u32, causal: u32, shift: i32, scale: f32,
   dropP: f32, dropScale: f32, seedLo: u32, seedHi: u32, blockLo: u32, blockHi: u32,
 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${WGSL_WORKGROUP_INDEX}
 ${PHILOX_WGSL}`;
 

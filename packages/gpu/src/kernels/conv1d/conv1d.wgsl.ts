@@ -49,7 +49,7 @@ export const convParams = (l: ConvLayout): number[] => [
 const HEADER = /* wgsl */ `
 struct Params { batch: u32, cin: u32, lin: u32, cout: u32, k: u32, lout: u32, groups: u32, stride: u32,
                 padLeft: u32, dilation: u32, offX: u32, offW: u32, offB: u32, offG: u32, hasBias: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${WGSL_WORKGROUP_INDEX}`;
 
 const ENTRY = (total: string) => /* wgsl */ `

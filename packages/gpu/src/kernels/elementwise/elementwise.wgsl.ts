@@ -50,7 +50,7 @@ struct Params {
   stride2: array<vec4<u32>, 2>,
   strideOut: array<vec4<u32>, 2>,
 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${bindings}
 @group(0) @binding(${inputs.length + 1}) var<storage, read_write> result: array<${out}>;
 ${aliasDecls}
@@ -107,7 +107,7 @@ struct Params {
   off2: u32, offOut: u32, alpha: f32, beta: f32,
   outer0: u32, outer1: u32, outer2: u32, _pad: u32,
 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${bindings}
 @group(0) @binding(${inputs.length + 1}) var<storage, read_write> result: array<vec4<${out}>>;
 ${aliasDecls}

@@ -44,7 +44,7 @@ export interface ChainVariant {
 
 const PARAMS = /* wgsl */ `
 struct Params { n: u32, t: u32, s: u32, lanes: u32, offE: u32, offStart: u32, offTrans: u32, offEnd: u32, offLen: u32, hasEnd: u32, negInf: f32, aux: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${WGSL_WORKGROUP_INDEX}
 const NEG = -1.0e30;
 const IMPOSSIBLE = -5.0e29;

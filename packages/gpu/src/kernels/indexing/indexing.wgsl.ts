@@ -35,7 +35,7 @@ export const gatherParams = (l: GatherLayout): number[] => [
 
 const HEADER = /* wgsl */ `
 struct Params { outer: u32, n: u32, m: u32, inner: u32, offX: u32, offI: u32, sIo: u32, sIj: u32, sIi: u32, offG: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${WGSL_WORKGROUP_INDEX}
 fn indexAt(o: u32, j: u32, i: u32) -> i32 { return idx[p.offI + o * p.sIo + j * p.sIj + i * p.sIi]; }`;
 
@@ -122,7 +122,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 export function oneHotWGSL(dtype: DType): string {
   return /* wgsl */ `
 struct Params { total: u32, classes: u32, offI: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> ids: array<i32>;
 @group(0) @binding(2) var<storage, read_write> out: array<${dtype}>;
 ${WGSL_WORKGROUP_INDEX}
@@ -144,7 +144,7 @@ export function cumsumWGSL(reverse: boolean): string {
   const loop = reverse ? 'var k = p.n; k > 0u; k--' : 'var k = 1u; k <= p.n; k++';
   return /* wgsl */ `
 struct Params { outer: u32, n: u32, inner: u32, offX: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x_: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 ${WGSL_WORKGROUP_INDEX}

@@ -13,7 +13,7 @@ export const LOSS_WORKGROUP = 256;
  */
 const PARAMS = /* wgsl */ `
 struct Params { rows: u32, c: u32, inner: u32, offX: u32, offT: u32, offG: u32, ignore: i32, smoothing: f32, fromLogits: u32, nan: f32, ninf: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${WGSL_WORKGROUP_INDEX}
 fn elem(row: u32, c: u32) -> u32 { return ((row / p.inner) * p.c + c) * p.inner + row % p.inner; }`;
 

@@ -76,7 +76,7 @@ export function recurrentParamWords(p: RecurrentParams): number[] {
 export const RECURRENT_HEADER = /* wgsl */ `
 struct Params { t: u32, b: u32, h4: u32, s: u32, reverse: u32, hasLen: u32, isFinal: u32,
   offCur: u32, offNext: u32, offC: u32, offXp: u32, offW: u32, xsT: u32, xsB: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${WGSL_WORKGROUP_INDEX}${WGSL_TANH}
 fn sigmoid_(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
 fn seqLen(b: u32) -> u32 { return select(p.t, u32(lens[b]), p.hasLen == 1u); }

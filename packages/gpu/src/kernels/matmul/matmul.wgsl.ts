@@ -17,7 +17,7 @@ struct Params {
   sAb: u32, sAm: u32, sAk: u32, pad0: u32,
   sBb: u32, sBk: u32, sBn: u32, pad1: u32,
 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;

@@ -63,7 +63,7 @@ struct Params {
   offA4: u32, offB4: u32, tilesN: u32, tilesM: u32,
   sAb4: u32, sAm4: u32, sBb4: u32, sBk4: u32,
 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> A: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> B: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> C: array<vec4<f32>>;

@@ -57,7 +57,7 @@ struct Params {
   sBatch: u32, sRow: u32, sCol: u32, texWidth: u32,
   rowsPad: u32,
 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> src: ${src};
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
 ${WGSL_WORKGROUP_INDEX}
@@ -111,7 +111,7 @@ struct Params {
   m: u32, n: u32, kSteps: u32, batch: u32,
   tilesN: u32, tilesM: u32, aBatchRows: u32, bBatchRows: u32,
 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> C: array<${vec4Out ? 'vec4<f32>' : 'f32'}>;
 @group(0) @binding(2) var At: texture_storage_2d<rgba32float, read>;
 @group(0) @binding(3) var Bt: texture_storage_2d<rgba32float, read>;

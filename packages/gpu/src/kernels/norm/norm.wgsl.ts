@@ -13,7 +13,7 @@ export const NORM_PARAM_WORKGROUP = 64;
  */
 const PARAMS = /* wgsl */ `
 struct Params { rows: u32, d: u32, offX: u32, offW: u32, offB: u32, offG: u32, hasW: u32, hasB: u32, centered: u32, eps: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${WGSL_WORKGROUP_INDEX}`;
 
 const ROW_SUM = /* wgsl */ `

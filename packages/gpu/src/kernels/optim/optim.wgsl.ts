@@ -18,7 +18,7 @@ export function adamWGSL(): string {
   return /* wgsl */ `
 struct Params { n: u32, offP: u32, offG: u32, offM: u32, offV: u32, decoupled: u32,
   lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, stepSize: f32, bc2Sqrt: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 @group(0) @binding(3) var<storage, read_write> m_: array<f32>;
@@ -62,7 +62,7 @@ export function sgdWGSL(momentum: boolean): string {
   return /* wgsl */ `
 struct Params { n: u32, offP: u32, offG: u32, offB: u32, first: u32, nesterov: u32,
   lr: f32, momentum: f32, dampening: f32, weightDecay: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> param: array<f32>;
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
 ${buffer}
@@ -83,7 +83,7 @@ ${perElementMain(OPTIM_WORKGROUP)}
 export function normPartialWGSL(): string {
   return /* wgsl */ `
 struct Params { n: u32, off: u32, slot: u32, mode: u32, q: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> g_: array<f32>;
 @group(0) @binding(2) var<storage, read_write> partials: array<f32>;
 var<workgroup> acc: array<f32, ${OPTIM_WORKGROUP}>;
@@ -120,7 +120,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 export function normFinalizeWGSL(): string {
   return /* wgsl */ `
 struct Params { count: u32, mode: u32, q: f32, maxNorm: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> partials: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 var<workgroup> acc: array<f32, ${OPTIM_WORKGROUP}>;
@@ -151,7 +151,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
 export function scaleByWGSL(): string {
   return /* wgsl */ `
 struct Params { n: u32, off: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> g_: array<f32>;
 @group(0) @binding(2) var<storage, read> coef: array<f32>;
 ${WGSL_WORKGROUP_INDEX}

@@ -17,7 +17,7 @@ export function randomWGSL(mode: RandomMode): string {
   };
   return /* wgsl */ `
 struct Params { n: u32, offIn: u32, seedLo: u32, seedHi: u32, blockLo: u32, blockHi: u32, a: f32, b: f32, scale: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x_: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 ${WGSL_WORKGROUP_INDEX}

@@ -76,7 +76,7 @@ export function reduceWGSL(op: ReduceOp, variant: 'row' | 'lanes', outType: 'f32
   const header = /* wgsl */ `
 // Infinities arrive as uniforms: WGSL constant expressions may not be infinite.
 struct Params { outer: u32, r: u32, inner: u32, offIn: u32, scale: f32, ninf: f32, pinf: f32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x_: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<${outType}>;
 ${HELPERS}

@@ -51,7 +51,7 @@ export function fusedParamWords(p: FusedParams): number[] {
 
 const HEADER = /* wgsl */ `
 struct Params { T: u32, B: u32, h4: u32, t: u32, act: u32, hasLen: u32, isFinal: u32, offX: u32, offG: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${WGSL_WORKGROUP_INDEX}${WGSL_TANH}
 fn valid(t: u32, b: u32) -> bool { return p.hasLen == 0u || i32(t) < lens[b]; }
 fn activate(z: vec4<f32>) -> vec4<f32> {

@@ -38,7 +38,7 @@ export interface RnnLayout {
 
 const PARAMS = /* wgsl */ `
 struct Params { T: u32, B: u32, H: u32, t: u32, act: u32, hasLen: u32, offX: u32, offH0: u32, offW: u32, offG: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 ${WGSL_WORKGROUP_INDEX}
 fn activate(z: f32) -> f32 {
   if (p.act == 0u) { return tanh(z); }

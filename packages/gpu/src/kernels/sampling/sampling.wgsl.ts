@@ -28,7 +28,7 @@ struct Params {
   seedLo: u32, seedHi: u32, blockLo: u32, blockHi: u32,
   sample: u32, negInf: f32,
 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x_: array<f32>;
 @group(0) @binding(2) var<storage, read_write> work: array<f32>;
 @group(0) @binding(3) var<storage, read_write> tokens: array<i32>;

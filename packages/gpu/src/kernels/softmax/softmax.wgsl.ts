@@ -21,7 +21,7 @@ fn fold4(st: vec2<f32>, v: vec4<f32>) -> vec2<f32> {
 /** Uniforms and bindings of the two vec4 row kernels. */
 const ROW4_BINDINGS = /* wgsl */ `
 struct Params { outer: u32, r: u32, inner: u32, offIn: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x_: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> out: array<vec4<f32>>;
 ${WGSL_WORKGROUP_INDEX}
@@ -50,7 +50,7 @@ export function softmaxWGSL(log: boolean, variant: 'row' | 'lanes'): string {
     : `select(exp(x - st.x) / st.y, 0.0, ${empty})`;
   const header = /* wgsl */ `
 struct Params { outer: u32, r: u32, inner: u32, offIn: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
+@group(1) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x_: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
 ${WGSL_WORKGROUP_INDEX}
