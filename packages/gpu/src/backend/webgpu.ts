@@ -57,7 +57,7 @@ export interface GpuDispatch {
   buffers: Storage[];
   /** Which buffers the kernel writes (default: only the last), matching `read_write` in the WGSL. */
   writes?: readonly number[];
-  /** Storage textures, bound after the buffers (@binding(buffers.length + 1), ...). */
+  /** Storage textures, bound after the buffers (@group(0) @binding(buffers.length + 1), ...). */
   textures?: readonly GpuTextureBinding[];
   /** Uniform words bound at @group(1) @binding(0) (u32 bit patterns; see `f32Bits`). */
   params: ArrayLike<number>;

@@ -1,6 +1,6 @@
 import {
   GRU_GATES_WGSL,
-  gruInputPart,
+  inputPart,
   LSTM_GATES_WGSL,
   RECURRENT_BACKWARD_BINDINGS,
   RECURRENT_HEADER,
@@ -78,7 +78,7 @@ function unitUpdate(lstm: boolean, r: number, save: boolean): string {
     : `
       let at = ${at};
       let a = a${r}_0;
-      let x = ${gruInputPart(r, 'j')};
+      let x = ${inputPart(false, r, 'j')};
       ${GRU_GATES_WGSL}
       let h = (1.0 - z) * n + z * hPrev;
       out[at] = h;${saved('gates[at] = vec4<f32>(r, z, n, a.w);')}`;

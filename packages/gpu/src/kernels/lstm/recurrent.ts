@@ -405,15 +405,13 @@ function scan(
             offXp: xp.offset / 4,
             offW: 0,
           }),
-          textures: hTex
-            ? [
-                { texture: wTex! },
-                { texture: hTex[s % 2] },
-                { texture: hTex[1 - (s % 2)], write: true },
-              ]
-            : wTex
-              ? [{ texture: wTex }]
-              : undefined,
+          // W_hhᵀ, then (hTexture, which implies textureForward) h_{t−1} in and h_t out.
+          textures: wTex && [
+            { texture: wTex },
+            ...(hTex
+              ? [{ texture: hTex[s % 2] }, { texture: hTex[1 - (s % 2)], write: true }]
+              : []),
+          ],
           workgroups: k.forwardGroups,
         });
       }

@@ -141,16 +141,12 @@ export function recurrentRowSetup(step: string, count = RECURRENT_ROWS): string 
 }
 
 /**
- * Row r's input projection plus input bias for unit `column` (a vec4 index within a row);
- * `bias` is the bias vec4 if the kernel holds it already.
+ * Row r's input projection plus its input bias for unit `column` (a vec4 index within a row).
+ * The input bias opens `bias` for LSTM and follows the hidden bias for GRU.
  */
-export function inputProjection(r: number, column: string, bias = `bias[${column}]`): string {
-  return `(xp[p.offXp + xt${r} * p.xsT + b${r} * p.xsB + ${column}] + ${bias})`;
-}
-
-/** GRU: row r's input part (projection plus b_ih, the second half of `bias`). */
-export function gruInputPart(r: number, column: string): string {
-  return `(xp[p.offXp + xt${r} * p.xsT + b${r} * p.xsB + ${column}] + bias[p.h4 * 4u + ${column}])`;
+export function inputPart(lstm: boolean, r: number, column: string): string {
+  const biasAt = lstm ? column : `p.h4 * 4u + ${column}`;
+  return `(xp[p.offXp + xt${r} * p.xsT + b${r} * p.xsB + ${column}] + bias[${biasAt}])`;
 }
 
 /**
@@ -169,7 +165,7 @@ export function recurrentAccumulatorInit(
       unitIds
         .map(
           (u) =>
-            `  var a${r}_${u} = ${lstm ? inputProjection(r, column(u)) : `bias[${column(u)}]`};`,
+            `  var a${r}_${u} = ${lstm ? inputPart(true, r, column(u)) : `bias[${column(u)}]`};`,
         )
         .join('\n'),
     )
@@ -308,7 +304,7 @@ export function recurrentForwardWGSL(cell: RecurrentCell, save = true): string {
           }
           return `
     { let a = a${r}_${u};
-      let x = ${gruInputPart(r, `j0 + ${u}u`)};
+      let x = ${inputPart(false, r, `j0 + ${u}u`)};
       ${GRU_GATES_WGSL}
       hNew[${u}] = (1.0 - z) * n + z * hPrev[${u}];${
         save
