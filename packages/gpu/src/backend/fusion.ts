@@ -1,4 +1,5 @@
 import { type DType, f32Bits } from '../dtype.js';
+import { perElementMain, WGSL_WORKGROUP_INDEX } from '../kernels/common.js';
 import type { Storage } from './storage.js';
 
 /**
@@ -245,12 +246,8 @@ struct Params { w: array<vec4<u32>, ${FUSION_MAX_WORDS / 4}> }
 ${bindings.join('\n')}
 ${[...new Set(nodes.map((e) => e.node.helpers ?? ''))].join('\n')}
 ${[...fns.values()].join('\n')}
-
-@compute @workgroup_size(${FUSION_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.x + wid.y * nwg.x) * ${FUSION_WORKGROUP}u + lid;
-  if (i >= p.w[0][0]) { return; }
+${WGSL_WORKGROUP_INDEX}
+${perElementMain(FUSION_WORKGROUP, 'p.w[0][0]')}
 ${body.join('\n')}
 }`;
 }

@@ -10,15 +10,15 @@ fn wgIndex(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return wid.x + wid.y * nwg.x
 
 /**
  * Opening of a kernel with one invocation per element: `workgroup` invocations a workgroup,
- * element i counted over the (possibly 2D) grid of workgroups, and nothing to do past p.n.
- * Needs WGSL_WORKGROUP_INDEX and a uniform `p` with a field n.
+ * element i counted over the (possibly 2D) grid of workgroups, and nothing to do from `count`
+ * (a WGSL expression, by default the uniform field p.n) on. Needs WGSL_WORKGROUP_INDEX.
  */
-export function perElementMain(workgroup: number): string {
+export function perElementMain(workgroup: number, count = 'p.n'): string {
   return /* wgsl */ `@compute @workgroup_size(${workgroup})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
   let i = wgIndex(wid, nwg) * ${workgroup}u + lid;
-  if (i >= p.n) { return; }`;
+  if (i >= ${count}) { return; }`;
 }
 
 /**
